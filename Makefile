@@ -1,0 +1,35 @@
+# Two commands set everything up on a fresh clone: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install bench evaluate serve clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first and pinned: the CPU build from local disk, never the CUDA one.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m pipeline run --raw-dir raw_texts --out-dir outputs
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+evaluate: $(STAMP)
+	$(PY) -m pipeline evaluate --gold ../shared/corpus/dev --out-dir /tmp/county-strategies-eval
+
+bench: $(STAMP)
+	$(PY) -m pipeline bench
+
+serve: $(STAMP)
+	$(PY) -m pipeline serve
+
+clean:
+	rm -rf $(VENV) outputs/*.parquet outputs/runs outputs/report.html

@@ -1,0 +1,251 @@
+"""The Finnish analyzer: sentences, tokens, lemmas and UPOS with character offsets.
+
+This module (with the rest of `pipeline.nlp`) is the only place that imports
+Stanza.  A Stanza pipeline is built once per process (`get_analyzer`) and
+documents are processed in bulk, never a sentence at a time.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from ..errors import ConfigError, ModelNotFoundError
+from ..types import Analysis, Sentence, Token
+
+log = logging.getLogger("pipeline.nlp")
+
+LANG = "fi"
+MODEL_CHOICES = ("auto", "compact", "official")
+PROCESSORS = "tokenize,pos,lemma"
+TRAIN_COMMAND = "python -m pipeline models train"
+DOWNLOAD_COMMAND = "python -m pipeline models download"
+
+
+# --------------------------------------------------------------------------- models on disk
+
+@dataclass(frozen=True)
+class ModelInfo:
+    kind: str  # "compact" | "official"
+    directory: Path  # a Stanza resources directory
+    package: str  # Stanza package name inside it
+    fingerprint: str  # short hash of the model files: changes when the model does
+
+    @property
+    def name(self) -> str:
+        return f"fi-{self.kind}@{self.fingerprint}"
+
+
+def _fingerprint(directory: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(directory.rglob("*.pt")):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(directory)}:{stat.st_size}".encode())
+        with path.open("rb") as fh:  # head and tail: cheap and changes with any retraining
+            digest.update(fh.read(1 << 16))
+            fh.seek(max(0, stat.st_size - (1 << 16)))
+            digest.update(fh.read())
+    return digest.hexdigest()[:12]
+
+
+def _is_model_dir(directory: Path) -> bool:
+    return (directory / "resources.json").is_file() and any((directory / LANG).rglob("*.pt"))
+
+
+def locate_model(models_dir: Path | str, choice: str = "auto") -> ModelInfo:
+    """Find the model to use: `official` when chosen or (for `auto`) present, else `compact`."""
+    if choice not in MODEL_CHOICES:
+        raise ConfigError(f"unknown model choice {choice!r}; use one of {', '.join(MODEL_CHOICES)}")
+    models_dir = Path(models_dir)
+    official, compact = models_dir / "official", models_dir / "compact"
+    if choice in ("official", "auto") and _is_model_dir(official):
+        return ModelInfo("official", official, "default", _fingerprint(official))
+    if choice == "official":
+        raise ModelNotFoundError(
+            f"no official Stanza model in {official}; run `{DOWNLOAD_COMMAND}` on a machine with network access"
+        )
+    if _is_model_dir(compact):
+        return ModelInfo("compact", compact, "compact", _fingerprint(compact))
+    raise ModelNotFoundError(
+        f"no Finnish model in {models_dir}; run `{TRAIN_COMMAND}` (needs the UD treebanks) "
+        f"or `{DOWNLOAD_COMMAND}` (needs network)"
+    )
+
+
+# --------------------------------------------------------------------------- lemma cleaning
+
+_REPEAT = re.compile(r"(.{3,}?)\1{2,}|(.{5,})\2")
+
+
+def _has_degenerate_repeat(word: str, lemma: str) -> bool:
+    match = _REPEAT.search(lemma)
+    return bool(match) and match.group(0) not in word.lower() and match.group(0) not in word
+
+
+def is_degenerate_lemma(word: str, lemma: str) -> bool:
+    """True for seq2seq output that cannot be a lemma of `word`.
+
+    Finnish lemmas are rarely much longer than the inflected word (``on`` →
+    ``olla`` is the extreme kind), and never contain a fragment repeated that
+    the word does not contain; an undertrained decoder produces both for long
+    compounds.  For long words the lemma also keeps the word's beginning
+    (inflection is at the end) and is not drastically shorter.
+    """
+    if len(lemma) > 1.5 * len(word) + 3:
+        return True
+    if _has_degenerate_repeat(word, lemma):
+        return True
+    if len(word) >= 10:
+        if lemma[:3].lower() != word[:3].lower():
+            return True
+        if len(lemma) < 0.5 * len(word):
+            return True
+    return False
+
+
+def fallback_lemma(word: str, upos: str) -> str:
+    # The surface form is the safest base form we have: right for every
+    # nominative singular, and it never invents characters.
+    return word if upos == "PROPN" else word.lower()
+
+
+def clean_lemma(word: str, lemma: str | None, upos: str) -> str:
+    """Remove compound marks, replace placeholders and degenerate output."""
+    if lemma is None or lemma == "" or (lemma == "_" and word != "_"):
+        return fallback_lemma(word, upos)
+    if "#" in lemma and lemma.strip("#"):
+        lemma = lemma.replace("#", "")
+    if is_degenerate_lemma(word, lemma):
+        return fallback_lemma(word, upos)
+    return lemma
+
+
+# --------------------------------------------------------------------------- analysis
+
+def _split_at_line_breaks(text: str, tokens: list[Token], sentence_starts: set[int]) -> set[int]:
+    """A line break ends a sentence: in press texts a line is a heading, list item or paragraph."""
+    starts = set(sentence_starts)
+    for prev, tok in zip(tokens, tokens[1:]):
+        if "\n" in text[prev.end:tok.start]:
+            starts.add(tok.index)
+    return starts
+
+
+def build_analysis(doc_id: str, text: str, raw_tokens: Iterable[tuple[str, int, int, str | None, str | None, int]],
+                   model: str, split_on_newline: bool = True) -> Analysis:
+    """Turn (text, start, end, lemma, upos, stanza_sentence) tuples into an `Analysis`.
+
+    Pure: no Stanza here, so it is tested without a model.
+    """
+    tokens: list[Token] = []
+    starts: set[int] = set()
+    last_sentence = None
+    for surface, start, end, lemma, upos, sent in raw_tokens:
+        if text[start:end] != surface:
+            # Stanza normalises some characters in token text; the source text is authoritative.
+            surface = text[start:end]
+        if sent != last_sentence:
+            starts.add(len(tokens))
+            last_sentence = sent
+        upos = upos or "X"
+        tokens.append(Token(len(tokens), 0, surface, clean_lemma(surface, lemma, upos), upos, start, end))
+    if split_on_newline:
+        starts = _split_at_line_breaks(text, tokens, starts)
+    ordered = sorted(starts | ({0} if tokens else set()))
+    sentences, final = [], []
+    bounds = ordered + [len(tokens)]
+    for s_idx, (a, b) in enumerate(zip(bounds, bounds[1:])):
+        sentences.append(Sentence(s_idx, tokens[a].start, tokens[b - 1].end, a, b))
+        final += [Token(t.index, s_idx, t.text, t.lemma, t.upos, t.start, t.end) for t in tokens[a:b]]
+    return Analysis(doc_id, text, tuple(sentences), tuple(final), model)
+
+
+class Analyzer:
+    """Stanza tokenize → pos → lemma for Finnish, loaded from a local resources directory."""
+
+    provides = ("sentences", "tokens", "lemmas", "upos")
+
+    def __init__(self, models_dir: Path | str = "models", choice: str = "auto",
+                 threads: int | None = None, split_on_newline: bool = True):
+        self.model = locate_model(models_dir, choice)
+        self.split_on_newline = split_on_newline
+        self._pipeline = None
+        self._threads = threads
+
+    @property
+    def model_name(self) -> str:
+        return self.model.name
+
+    def _load(self):
+        if self._pipeline is None:
+            import stanza
+            import torch
+
+            if self._threads:
+                torch.set_num_threads(self._threads)
+            log.info("loading Stanza model %s from %s", self.model.name, self.model.directory)
+            self._pipeline = stanza.Pipeline(
+                LANG,
+                dir=str(self.model.directory),
+                package=self.model.package,
+                processors=PROCESSORS,
+                download_method=None,  # never touch the network: the model is local
+                use_gpu=False,
+                logging_level="WARN",
+            )
+        return self._pipeline
+
+    def stanza_documents(self, texts: Sequence[str]):
+        """Raw Stanza output for `texts`, processed as one bulk batch."""
+        import stanza
+
+        nlp = self._load()
+        docs = [stanza.Document([], text=t) for t in texts]
+        return nlp(docs) if docs else []
+
+    def analyze_many(self, items: Sequence[tuple[str, str]]) -> list[Analysis]:
+        """Analyze (doc_id, text) pairs in one bulk call; empty texts get empty analyses."""
+        nonempty = [(i, t) for i, (_, t) in enumerate(items) if t.strip()]
+        results: list[Analysis | None] = [None] * len(items)
+        stanza_docs = self.stanza_documents([t for _, t in nonempty])
+        for (i, text), sdoc in zip(nonempty, stanza_docs):
+            results[i] = build_analysis(items[i][0], text, _raw_tokens(sdoc), self.model_name,
+                                        self.split_on_newline)
+        for i, (doc_id, text) in enumerate(items):
+            if results[i] is None:
+                results[i] = Analysis(doc_id, text, (), (), self.model_name)
+        return results  # type: ignore[return-value]
+
+    def analyze(self, doc_id: str, text: str) -> Analysis:
+        return self.analyze_many([(doc_id, text)])[0]
+
+
+def _raw_tokens(sdoc):
+    for s_idx, sentence in enumerate(sdoc.sentences):
+        for token in sentence.tokens:
+            words = token.words
+            lemma = " ".join(w.lemma or "" for w in words) if len(words) > 1 else words[0].lemma
+            yield token.text, token.start_char, token.end_char, lemma, words[-1].upos, s_idx
+
+
+_ANALYZERS: dict[tuple, Analyzer] = {}
+
+
+def get_analyzer(models_dir: Path | str = "models", choice: str = "auto", threads: int | None = None) -> Analyzer:
+    """The process-wide analyzer for these settings (the Stanza pipeline is built once)."""
+    key = (str(Path(models_dir).resolve()), choice, threads)
+    if key not in _ANALYZERS:
+        _ANALYZERS[key] = Analyzer(models_dir, choice, threads)
+    return _ANALYZERS[key]
+
+
+def model_card(models_dir: Path | str = "models", choice: str = "auto") -> dict:
+    info = locate_model(models_dir, choice)
+    card_path = info.directory / "MODEL_CARD.json"
+    card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
+    return {"name": info.name, "kind": info.kind, "directory": str(info.directory), **card}

@@ -1,0 +1,103 @@
+"""Typed records exchanged between the pipeline's stages (frozen dataclasses only)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+FIELDS = ("mission", "vision", "value", "goal")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file found in the raw directory, before it is read."""
+
+    doc_id: str  # path relative to the raw dir, without .txt, '/'-separated
+    path: str  # absolute path as found
+    source: str  # path relative to the raw dir, as given to users
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """A raw file after reading and validation.
+
+    `text` is the decoded text all character offsets refer to; it is None when
+    the file was rejected.  `notes` lists harmless repairs made while reading
+    (encoding, BOM, HTML); `reason` says why a file was rejected or skipped.
+    """
+
+    doc_id: str
+    source: str
+    sha256: str | None
+    status: str  # "ok" | "rejected" | "skipped"
+    reason: str | None = None
+    text: str | None = None
+    encoding: str | None = None
+    language: str | None = None
+    size_bytes: int | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Token:
+    index: int  # position in the document
+    sentence: int  # sentence index in the document
+    text: str  # == document text[start:end]
+    lemma: str
+    upos: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Sentence:
+    index: int
+    start: int  # character offsets into the document text
+    end: int
+    first_token: int  # token index range [first_token, last_token)
+    last_token: int
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Segmentation and lemmatization of one document's text."""
+
+    doc_id: str
+    text: str
+    sentences: tuple[Sentence, ...]
+    tokens: tuple[Token, ...]
+    model: str  # which NLP model produced it (name@hash)
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """One extracted item, grounded by its character interval into the document text."""
+
+    doc_id: str
+    field: str  # one of FIELDS
+    item: int  # order within the field
+    text: str  # verbatim: document text[start:end]
+    normalized: str
+    start: int
+    end: int
+    sentence: int
+    rule_id: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class DocumentMetadata:
+    """What a text says about the strategy itself, where it says it."""
+
+    region: str | None = None
+    decided_on: str | None = None  # ISO date of the council's decision
+    decided_by: str | None = None  # aluevaltuusto | aluehallitus | ...
+    period: str | None = None  # e.g. "2026–2029", "vuoteen 2025"
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    """Everything the pipeline learned about one input file."""
+
+    raw: RawDocument
+    analysis: Analysis | None = None
+    metadata: DocumentMetadata = field(default_factory=DocumentMetadata)
+    extractions: tuple[Extraction, ...] = ()
