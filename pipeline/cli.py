@@ -46,6 +46,158 @@ def models_train(
     typer.echo(f"compact model written to {out}")
 
 
+
+def _print_summary(summary: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    counts, fields = summary.get("counts", {}), summary.get("extractions", {})
+    table = Table(title=f"Run {summary.get('run_id')} → {summary.get('out_dir')}", show_header=True)
+    table.add_column("documents")
+    table.add_column("", justify="right")
+    table.add_column("extractions")
+    table.add_column("", justify="right")
+    left = [("ok", counts.get("ok", 0)), ("rejected", counts.get("rejected", 0)),
+            ("skipped (not Finnish)", counts.get("skipped", 0)), ("analyzed now", counts.get("analyzed", 0)),
+            ("unchanged, reused", counts.get("reused_analysis", 0))]
+    right = [(f, fields.get(f, 0)) for f in ("mission", "vision", "value", "goal")] + [("", "")]
+    for (ln, lv), (rn, rv) in zip(left, right):
+        table.add_row(ln, str(lv), rn, str(rv))
+    console.print(table)
+    removed = summary.get("removed") or []
+    if removed:
+        console.print(f"removed since the previous run: {', '.join(removed)}")
+    console.print(f"model {summary.get('model')} · rules {summary.get('rules_version')} · "
+                  f"{summary.get('seconds')} s · report: {Path(summary.get('out_dir', '.')) / 'report.html'}")
+
+
+def _quiet_prefect() -> None:
+    import os
+
+    # The run prints its own summary; Prefect's per-task logs would bury it.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL", "WARNING")
+
+
+@app.command("run")
+def run(
+    raw_dir: Path = typer.Option(Path("raw_texts"), help="Folder of raw .txt strategy texts."),
+    out_dir: Path = typer.Option(Path("outputs"), help="Where the tables and report go."),
+    models_dir: Path = typer.Option(Path("models"), help="Folder holding compact/ (and official/)."),
+    model: str = typer.Option("auto", help="auto | compact | official"),
+    max_bytes: int = typer.Option(5_000_000, help="Reject files larger than this."),
+    batch_size: int = typer.Option(16, help="Documents per analysis batch."),
+    workers: int = typer.Option(1, help="Worker processes for analysis (each loads the model once)."),
+    threads_per_worker: Optional[int] = typer.Option(None, help="Torch threads per worker (default: cores / workers)."),
+    dask_address: Optional[str] = typer.Option(None, help="Run analysis on an existing Dask cluster (tcp://host:8786)."),
+    dask_local: bool = typer.Option(False, help="Run analysis on a local Dask cluster of --workers processes."),
+    wait: float = typer.Option(0.0, help="Seconds to wait if another run holds the output folder."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs."),
+) -> None:
+    """Process new and changed texts in RAW_DIR into parquet tables and report.html in OUT_DIR."""
+    if not verbose:
+        _quiet_prefect()
+    _logging(verbose)
+    from .flows import run_pipeline
+
+    summary = run_pipeline(raw_dir, out_dir, models_dir, model, max_bytes, batch_size, workers, threads_per_worker,
+                           dask_address, dask_local, wait, show_progress=sys.stderr.isatty())
+    _print_summary(summary)
+
+
+@app.command("report")
+def report_cmd(out_dir: Path = typer.Option(Path("outputs"), help="Output folder of a previous run.")) -> None:
+    """Re-render report.html from the outputs of the last run."""
+    from . import report, store
+
+    run_dir = store.resolve_run(out_dir)
+    if run_dir is None:
+        raise store.OutputError(f"no complete run in {out_dir}; run `python -m pipeline run --out-dir {out_dir}` first")
+    prev = store.previous_run(out_dir)
+    html = report.render_report(store.read_tables(run_dir), store.read_tables(prev) if prev else None,
+                                store.run_info(run_dir))
+    path = store.write_report(out_dir, html)
+    typer.echo(f"report written to {path}")
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    gold: Path = typer.Option(..., help="Folder with NN_slug.txt and NN_slug.gold.json files."),
+    out_dir: Optional[Path] = typer.Option(None, help="Output folder for the pipeline run (default: a temporary folder)."),
+    reuse: bool = typer.Option(False, help="Score the existing outputs in --out-dir without running the pipeline."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    workers: int = typer.Option(1),
+    models_dir: Path = typer.Option(Path("models")),
+    model: str = typer.Option("auto"),
+) -> None:
+    """Run the pipeline on GOLD/*.txt and score it against GOLD/*.gold.json."""
+    import tempfile
+
+    from . import evaluate, store
+
+    _quiet_prefect()
+    _logging(False)
+    golds = evaluate.load_gold(gold)
+    tmp = None
+    if out_dir is None:
+        if reuse:
+            raise store.OutputError("--reuse needs --out-dir")
+        tmp = tempfile.TemporaryDirectory(prefix="evaluate-")
+        out_dir = Path(tmp.name)
+    if not reuse:
+        from .flows import run_pipeline
+
+        run_pipeline(gold, out_dir, models_dir, model, workers=workers)
+    tables = store.load(out_dir, ("documents", "extractions"))
+    preds, languages = evaluate.predictions_from_tables(tables["extractions"], tables["documents"])
+    result = evaluate.score(preds, languages, golds).as_dict()
+    if tmp:
+        tmp.cleanup()
+    if as_json:
+        typer.echo(json.dumps({k: result[k] for k in ("fields", "overall", "non_finnish")}, ensure_ascii=False))
+    else:
+        typer.echo(evaluate.format_table(result))
+
+
+@models_app.command("download")
+def models_download(models_dir: Path = typer.Option(Path("models"))) -> None:
+    """Fetch Stanza's official Finnish model into MODELS_DIR/official (needs network)."""
+    from .nlp.download import download_official
+
+    typer.echo(f"official model written to {download_official(models_dir)}")
+
+
+@models_app.command("evaluate")
+def models_evaluate(
+    conllu: Path = typer.Option(..., help="A CoNLL-U treebank file (its # text lines are the input)."),
+    as_json: bool = typer.Option(False, "--json"),
+    models_dir: Path = typer.Option(Path("models")),
+    model: str = typer.Option("auto"),
+    threads: Optional[int] = typer.Option(None),
+) -> None:
+    """Score the analyzer with the CoNLL 2018 evaluator: tokens, sentences, words, UPOS, lemmas."""
+    from .nlp.analyzer import Analyzer
+    from .nlp.conllu_eval import evaluate_conllu
+
+    if not conllu.is_file():
+        raise FileNotFoundError(f"no such CoNLL-U file: {conllu}")
+    result = evaluate_conllu(Analyzer(models_dir, model, threads), conllu)
+    if as_json:
+        typer.echo(json.dumps({k: result[k] for k in ("tokens", "sentences", "words", "upos", "lemmas", "tokens_per_s")}))
+    else:
+        for key in ("model", "file", "tokens", "sentences", "words", "upos", "lemmas", "tokens_per_s", "n_tokens"):
+            typer.echo(f"{key:>13}: {result[key]}")
+
+
+@models_app.command("info")
+def models_info(models_dir: Path = typer.Option(Path("models")), model: str = typer.Option("auto")) -> None:
+    """Which model would be used, and how it was made."""
+    from .nlp.analyzer import model_card
+
+    typer.echo(json.dumps(model_card(models_dir, model), indent=2, ensure_ascii=False))
+
+
 def main() -> None:
     try:
         app(standalone_mode=False)

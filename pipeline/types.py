@@ -101,3 +101,20 @@ class DocumentResult:
     analysis: Analysis | None = None
     metadata: DocumentMetadata = field(default_factory=DocumentMetadata)
     extractions: tuple[Extraction, ...] = ()
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """What a pipeline stage needs from earlier stages and what it adds (checked when a pipeline is built)."""
+
+    name: str
+    requires: frozenset[str]
+    provides: frozenset[str]
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """What the incremental planner decided for one readable document."""
+
+    raw: RawDocument
+    action: str  # "analyze" | "reuse_analysis" | "reuse_all"

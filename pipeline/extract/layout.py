@@ -1,0 +1,116 @@
+"""Line structure of a press text: list items, headings, paragraphs (pure, text-based).
+
+Press texts copied from web pages keep their structure in line breaks: a
+paragraph, a heading or a list item is one line.  This module describes each
+line so the extractors can say "the list that follows" or "the paragraph under
+this heading".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+BULLET = re.compile(r"^([ \t\u00a0]*)([•·▪●◦‣∙*\-–—])[ \t\u00a0]+")
+NUMBERED = re.compile(r"^([ \t\u00a0]*)(\d{1,2}|[a-h])[.)][ \t\u00a0]+")
+FINAL_PUNCT = (".", "!", "?", "…")
+
+
+@dataclass(frozen=True)
+class Line:
+    index: int
+    start: int  # offset of the first character of the line
+    end: int  # offset after the last non-newline character
+    content_start: int  # after indentation and any list marker
+    indent: int
+    marker: str | None  # "bullet" | "number" | None
+    text: str  # the line's content (after the marker), stripped on the right
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+    @property
+    def is_item(self) -> bool:
+        return self.marker is not None
+
+    @property
+    def ends_sentence(self) -> bool:
+        return self.text.rstrip().rstrip("”\"'»)").endswith(FINAL_PUNCT)
+
+
+def lines_of(text: str) -> list[Line]:
+    out = []
+    pos = 0
+    for i, raw in enumerate(text.split("\n")):
+        start, end = pos, pos + len(raw)
+        pos = end + 1
+        marker, cstart, indent = None, start, len(raw) - len(raw.lstrip(" \t\u00a0"))
+        m = BULLET.match(raw) or NUMBERED.match(raw)
+        if m and raw[m.end():].strip():
+            marker = "bullet" if m.re is BULLET else "number"
+            cstart = start + m.end()
+        else:
+            cstart = start + indent
+        content = text[cstart:end].rstrip()
+        out.append(Line(i, start, cstart + len(content), cstart, indent, marker, content))
+    return out
+
+
+class Layout:
+    """Lines of a text with lookups by character offset."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.lines = lines_of(text)
+        self._starts = [ln.start for ln in self.lines]
+
+    def line_at(self, offset: int) -> Line:
+        import bisect
+
+        return self.lines[max(0, bisect.bisect_right(self._starts, offset) - 1)]
+
+    def next_nonblank(self, index: int, max_gap: int = 4) -> Line | None:
+        """The first non-blank line after line `index` (at most `max_gap` blank lines between)."""
+        gap = 0
+        for ln in self.lines[index + 1:]:
+            if not ln.blank:
+                return ln
+            gap += 1
+            if gap > max_gap:
+                return None
+        return None
+
+    def list_after(self, index: int, skip_intro: int = 0) -> list[Line]:
+        """Top-level items of the list starting after line `index`.
+
+        Up to `skip_intro` non-item lines may stand between (an intro
+        sentence).  Deeper-indented items (sub-bullets: explanations) are skipped.
+        """
+        first = self.next_nonblank(index)
+        skipped = 0
+        while first is not None and not first.is_item and skipped < skip_intro:
+            skipped += 1
+            first = self.next_nonblank(first.index)
+        if first is None or not first.is_item:
+            return []
+        items, top_indent = [], first.indent
+        ln: Line | None = first
+        while ln is not None and ln.is_item:
+            if ln.indent <= top_indent:
+                items.append(ln)
+            ln = self.next_nonblank(ln.index, max_gap=3)
+        return items
+
+    def paragraphs_after(self, index: int, limit: int) -> list[Line]:
+        """Following non-blank, non-item lines (paragraphs), up to `limit`."""
+        out = []
+        ln = self.next_nonblank(index)
+        while ln is not None and len(out) < limit and not ln.is_item:
+            out.append(ln)
+            ln = self.next_nonblank(ln.index)
+        return out
+
+
+def is_all_caps_word(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    return len(letters) >= 3 and all(c.isupper() for c in letters)

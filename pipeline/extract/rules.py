@@ -1,0 +1,162 @@
+"""Loading and validating the extraction rules (YAML data files).
+
+A broken rule fails at load time with one line naming the file and the rule.
+`rules_version()` is a hash of the rule files plus the engine version, stored
+with every output row so a rules change re-extracts everything.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from ..errors import RuleError
+from ..types import FIELDS
+
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+# Bump when the extraction code changes behaviour, so stored extractions are redone.
+ENGINE_VERSION = "1"
+CONSTRUCTIONS = ("colon", "heading", "copula", "quote", "dash", "relative", "list_follows", "after")
+CONCEPT_KEYS = {"mission", "vision", "value", "goal", "blocker"}
+RULE_KEYS = {"id", "field", "comment", "pattern", "takes", "confidence", "keep_last", "enumerate"}
+
+
+@dataclass(frozen=True)
+class CueRule:
+    id: str
+    field: str
+    comment: str
+    pattern: tuple
+    takes: tuple[str, ...]
+    confidence: float
+    keep_last: int = 0
+    enumerate: bool = True
+
+
+@dataclass(frozen=True)
+class Concept:
+    key: str  # field name or "blocker"
+    lemma: str
+    forms: re.Pattern
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    cues: tuple[CueRule, ...]
+    concepts: tuple[Concept, ...]
+    metadata: dict
+    version: str
+
+
+def _load_yaml(path: Path):
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RuleError(f"{path}: rule file missing") from None
+    except yaml.YAMLError as err:
+        raise RuleError(f"{path}: not valid YAML ({str(err).splitlines()[0]})") from None
+
+
+def _validate_cue(path: Path, raw: dict, seen: set) -> CueRule:
+    rid = raw.get("id") if isinstance(raw, dict) else None
+    where = f"{path.name}: rule {rid or '?'}"
+    if not isinstance(raw, dict) or not rid:
+        raise RuleError(f"{where}: every rule needs an id")
+    unknown = set(raw) - RULE_KEYS
+    if unknown:
+        raise RuleError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
+    if rid in seen:
+        raise RuleError(f"{where}: duplicate rule id")
+    if raw.get("field") not in FIELDS:
+        raise RuleError(f"{where}: field must be one of {', '.join(FIELDS)}, not {raw.get('field')!r}")
+    if not raw.get("comment"):
+        raise RuleError(f"{where}: add a short comment saying why the rule exists")
+    pattern = raw.get("pattern")
+    if not isinstance(pattern, list) or not pattern or not all(isinstance(t, dict) for t in pattern):
+        raise RuleError(f"{where}: pattern must be a non-empty list of token patterns")
+    takes = raw.get("takes") or []
+    bad = [t for t in takes if t not in CONSTRUCTIONS]
+    if not takes or bad:
+        raise RuleError(f"{where}: takes must list constructions from {', '.join(CONSTRUCTIONS)}; bad: {bad or 'none given'}")
+    confidence = raw.get("confidence", 0.8)
+    if not isinstance(confidence, (int, float)) or not 0 < confidence <= 1:
+        raise RuleError(f"{where}: confidence must be in (0, 1]")
+    keep_last = raw.get("keep_last", 0)
+    if not isinstance(keep_last, int) or not 0 <= keep_last < len(pattern):
+        raise RuleError(f"{where}: keep_last must be an integer smaller than the pattern length")
+    seen.add(rid)
+    return CueRule(rid, raw["field"], raw["comment"], tuple(pattern), tuple(takes), float(confidence),
+                   keep_last, bool(raw.get("enumerate", True)))
+
+
+def _validate_concepts(path: Path, raw) -> tuple[Concept, ...]:
+    if not isinstance(raw, dict) or set(raw) - CONCEPT_KEYS:
+        raise RuleError(f"{path.name}: top-level keys must be among {', '.join(sorted(CONCEPT_KEYS))}")
+    out = []
+    for key, entries in raw.items():
+        for entry in entries or []:
+            if not isinstance(entry, dict) or not entry.get("lemma"):
+                raise RuleError(f"{path.name}: {key}: every concept needs a lemma")
+            try:
+                forms = re.compile(entry.get("forms") or f"^{re.escape(entry['lemma'])}$")
+            except re.error as err:
+                raise RuleError(f"{path.name}: {key}/{entry['lemma']}: bad forms regex ({err})") from None
+            out.append(Concept(key, entry["lemma"], forms))
+    return tuple(out)
+
+
+def _validate_metadata(path: Path, raw) -> dict:
+    required = {"region_heads", "region_name", "decision_verbs", "decision_bodies", "date", "period_range",
+                "period_until", "period_context"}
+    if not isinstance(raw, dict) or required - set(raw):
+        raise RuleError(f"{path.name}: missing keys {', '.join(sorted(required - set(raw or {})))}")
+    for key, value in raw.items():
+        patterns = [value] if isinstance(value, str) else [e.get("pattern", "") for e in value]
+        for pat in patterns:
+            try:
+                re.compile(pat)
+            except re.error as err:
+                raise RuleError(f"{path.name}: {key}: bad regex {pat!r} ({err})") from None
+    return raw
+
+
+def validate_patterns(rules: tuple[CueRule, ...], source: Path) -> None:
+    """Compile every pattern in a spaCy Matcher so a bad one fails now, by name."""
+    from spacy.matcher import Matcher
+
+    from .spacy_doc import blank_vocab
+
+    matcher = Matcher(blank_vocab(), validate=True)
+    for rule in rules:
+        try:
+            matcher.add(rule.id, [list(rule.pattern)])
+        except Exception as err:  # spaCy raises MatchPatternError / ValueError
+            first = str(err).strip().splitlines()
+            detail = " ".join(line.strip() for line in first[:3])
+            raise RuleError(f"{source.name}: rule {rule.id}: invalid pattern ({detail})") from None
+
+
+def load_rules(rules_dir: Path | str | None = None) -> RuleSet:
+    rules_dir = Path(rules_dir) if rules_dir else RULES_DIR
+    files = {name: rules_dir / f"{name}.yaml" for name in ("cues", "concepts", "metadata")}
+    raw_cues = _load_yaml(files["cues"])
+    if not isinstance(raw_cues, list):
+        raise RuleError(f"{files['cues'].name}: must be a list of rules")
+    seen: set = set()
+    cues = tuple(_validate_cue(files["cues"], r, seen) for r in raw_cues)
+    validate_patterns(cues, files["cues"])
+    concepts = _validate_concepts(files["concepts"], _load_yaml(files["concepts"]))
+    metadata = _validate_metadata(files["metadata"], _load_yaml(files["metadata"]))
+    digest = hashlib.sha256(ENGINE_VERSION.encode())
+    for path in sorted(files.values()):
+        digest.update(path.read_bytes())
+    return RuleSet(cues, concepts, metadata, digest.hexdigest()[:12])
+
+
+@lru_cache(maxsize=4)
+def default_rules() -> RuleSet:
+    return load_rules(RULES_DIR)

@@ -1,0 +1,46 @@
+"""Deciding what a run must recompute (pure functions).
+
+A document's analysis is reused when its bytes (sha256) and the NLP model are
+unchanged; its extractions too when the extraction rules are also unchanged.
+Anything else is recomputed, so a model or rules update invalidates exactly
+what it produced.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+from .errors import StageRequirementError
+from .types import RawDocument, StageSpec, WorkItem
+
+
+def plan(raws: Iterable[RawDocument], previous: Mapping[str, Mapping], model: str, rules_version: str) -> list[WorkItem]:
+    """One `WorkItem` per readable Finnish document, in doc_id order."""
+    items = []
+    for raw in sorted(raws, key=lambda r: r.doc_id):
+        if raw.status != "ok":
+            continue
+        prev = previous.get(raw.doc_id)
+        same_analysis = (
+            prev is not None and prev.get("status") == "ok" and prev.get("sha256") == raw.sha256
+            and prev.get("model") == model and prev.get("text") == raw.text
+        )
+        if not same_analysis:
+            items.append(WorkItem(raw, "analyze"))
+        elif prev.get("rules_version") == rules_version:
+            items.append(WorkItem(raw, "reuse_all"))
+        else:
+            items.append(WorkItem(raw, "reuse_analysis"))
+    return items
+
+
+def check_stages(stages: Iterable[StageSpec], initial: frozenset[str] = frozenset()) -> None:
+    """Raise one error naming every requirement no earlier stage provides."""
+    available = set(initial)
+    missing = []
+    for stage in stages:
+        lacking = sorted(stage.requires - available)
+        if lacking:
+            missing.append(f"{stage.name} needs {', '.join(lacking)}")
+        available |= stage.provides
+    if missing:
+        raise StageRequirementError("pipeline cannot be built: " + "; ".join(missing))

@@ -1,0 +1,478 @@
+"""Finding and reading the raw input files: the one place that touches them.
+
+`discover()` lists the `*.txt` files under the raw directory; `read_document()`
+turns one of them into a `RawDocument` and never raises for bad input: a file
+that cannot be used comes back with status ``rejected`` (unreadable, empty,
+binary, too big, not text, undecodable) or ``skipped`` (readable text in a
+language other than Finnish), with a one-line `reason` in plain language.
+
+The text all character offsets refer to
+---------------------------------------
+`RawDocument.text` is the decoded file with line endings normalized (CRLF and
+lone CR become ``"\\n"``) and Unicode NFC applied.  For plain-text files this is
+exactly what Python's text mode returns, i.e.
+``unicodedata.normalize("NFC", open(path, encoding=doc.encoding).read())``
+(``utf-8-sig`` drops the byte-order mark; text mode's universal newlines do the
+line-ending translation).  Nothing else is changed: leading and trailing
+whitespace and runs of spaces are kept, so every downstream offset can be
+checked against that text.  The one exception is an HTML page saved as
+``.txt``: its text is what trafilatura extracts from the page (noted as
+"extracted text from HTML"), and offsets index that extracted text.
+Every repair made while reading is listed in `RawDocument.notes`.
+"""
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import re
+import stat
+import unicodedata
+from pathlib import Path
+
+from .errors import ConfigError
+from .types import RawDocument, SourceFile
+
+DEFAULT_MAX_BYTES = 5_000_000
+
+_CHUNK = 1 << 20
+
+# ---------------------------------------------------------------- discovery
+
+
+def discover(raw_dir: Path) -> list[SourceFile]:
+    """List every non-hidden `*.txt` file under `raw_dir` (recursively), sorted by doc_id."""
+    raw_dir = Path(raw_dir)
+    if not raw_dir.exists():
+        raise ConfigError(f"raw directory not found: {raw_dir} (check --raw-dir)")
+    if not raw_dir.is_dir():
+        raise ConfigError(f"raw directory is not a directory: {raw_dir} (check --raw-dir)")
+    base = raw_dir.absolute()
+
+    def _fail(err: OSError) -> None:
+        where = err.filename or base
+        raise ConfigError(f"cannot list the raw directory {where}: {err.strerror or err}")
+
+    found: dict[str, SourceFile] = {}
+    for dirpath, dirnames, filenames in os.walk(base, onerror=_fail, followlinks=False):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if name.startswith(".") or not name.lower().endswith(".txt") or len(name) <= 4:
+                continue
+            full = Path(dirpath) / name
+            source = full.relative_to(base).as_posix()
+            doc_id = source[: -len(".txt")]
+            if doc_id in found:
+                raise ConfigError(
+                    f"two input files share the document id {doc_id!r}: "
+                    f"{found[doc_id].source} and {source}; rename one of them")
+            found[doc_id] = SourceFile(doc_id=doc_id, path=str(full), source=source)
+    return [found[k] for k in sorted(found)]
+
+
+# ------------------------------------------------------------------ reading
+
+# (prefix, human name); checked in order on the first bytes of the file.
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "PDF document"),
+    (b"\x89PNG\r\n\x1a\n", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF87a", "GIF image"),
+    (b"GIF89a", "GIF image"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old Microsoft Office document (.doc/.xls/.ppt)"),
+    (b"\x1f\x8b", "gzip archive"),
+    (b"7z\xbc\xaf\x27\x1c", "7-Zip archive"),
+    (b"Rar!\x1a\x07", "RAR archive"),
+    (b"\x7fELF", "executable program"),
+)
+_ZIP = b"PK\x03\x04"
+_ZIP_KINDS = ((b"word/", "Word document (.docx)"), (b"xl/", "Excel workbook (.xlsx)"),
+              (b"ppt/", "PowerPoint presentation (.pptx)"),
+              (b"application/vnd.oasis.opendocument", "OpenDocument file (.odt/.ods)"))
+
+_BOMS: tuple[tuple[bytes, str, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32", "decoded as UTF-32 (byte-order mark removed)"),
+    (codecs.BOM_UTF32_BE, "utf-32", "decoded as UTF-32 (byte-order mark removed)"),
+    (codecs.BOM_UTF8, "utf-8-sig", "removed UTF-8 byte-order mark"),
+    (codecs.BOM_UTF16_LE, "utf-16", "decoded as UTF-16 (byte-order mark removed)"),
+    (codecs.BOM_UTF16_BE, "utf-16", "decoded as UTF-16 (byte-order mark removed)"),
+)
+
+
+def _magic_kind(data: bytes) -> str | None:
+    """Name the binary format `data` starts with, or None."""
+    if data.startswith(_ZIP):
+        head = data[:200_000]
+        for marker, kind in _ZIP_KINDS:
+            if marker in head:
+                return kind
+        return "ZIP archive"
+    for prefix, kind in _MAGIC:
+        if data.startswith(prefix):
+            return kind
+    if data.lstrip()[:5].lower() == b"{\\rtf":
+        return "RTF document"
+    return None
+
+
+def _human_size(n: int) -> str:
+    if n < 1000:
+        return f"{n} bytes"
+    if n < 1_000_000:
+        return f"{n / 1000:.1f} kB"
+    return f"{n / 1_000_000:.1f} MB"
+
+
+def _too_big_reason(size: int, limit: int) -> str:
+    shown, shown_limit = _human_size(size), _human_size(limit)
+    if shown == shown_limit:  # 5,000,001 vs 5,000,000 would both print "5.0 MB"
+        shown, shown_limit = f"{size:,} bytes", f"{limit:,} bytes"
+    return f"file is {shown}, over the {shown_limit} limit (raise --max-bytes to accept it)"
+
+
+def _os_error_reason(err: OSError, path: str) -> str:
+    if isinstance(err, FileNotFoundError):
+        if os.path.islink(path):
+            try:
+                target = os.readlink(path)
+            except OSError:
+                target = "?"
+            return f"broken symbolic link (target missing: {target})"
+        return "file disappeared before it could be read"
+    if isinstance(err, PermissionError):
+        return "permission denied: cannot read the file"
+    if isinstance(err, IsADirectoryError):
+        return "is a directory, not a file"
+    return f"cannot read the file: {err.strerror or err}"
+
+
+def _non_regular_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
+
+
+def _read_bytes(path: str, max_bytes: int) -> tuple[bytes | None, str, int]:
+    """Read at most `max_bytes`; return (data or None when over the limit, sha256, size)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        data = fh.read(max_bytes + 1)
+        digest.update(data)
+        size = len(data)
+        if size <= max_bytes:
+            return data, digest.hexdigest(), size
+        # Over the limit (grown since stat): hash the rest without keeping it.
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return None, digest.hexdigest(), size
+
+
+# ----------------------------------------------------------------- decoding
+
+_WESTERN_EXTRA = set("’‘“”„–—…€•‚‹›™©®°§½¼¾·")
+_PUNCT_IN_WORD = re.compile(r"[^\W\d_][„”“‚‹›•…–—™][^\W\d_]")
+
+
+def _looks_western(text: str) -> bool:
+    """True if a single-byte decoding reads like Latin-script (e.g. Finnish) text."""
+    letters = [c for c in text if c.isalpha()]
+    high = [c for c in text if ord(c) > 127]
+    if not high:
+        return True
+    if any(unicodedata.category(c) == "Cc" for c in high):  # C1 controls: wrong codec
+        return False
+    odd = [c for c in high if not (("\u00c0" <= c <= "\u00ff" and c not in "×÷") or c in _WESTERN_EXTRA)]
+    if len(odd) > 0.05 * len(high):
+        return False
+    if _PUNCT_IN_WORD.search(text):  # e.g. DOS cp850 "yhteis”llisyys": wrong codec
+        return False
+    # Cyrillic/Greek/... in a single-byte code page also decode to À-ÿ letters,
+    # but then nearly every letter is non-ASCII; in Western text few are.
+    non_ascii_letters = sum(1 for c in letters if ord(c) > 127)
+    return non_ascii_letters <= 0.3 * max(len(letters), 1)
+
+
+def _mostly_nordic(text: str) -> bool:
+    """True if at least 80% of the non-ASCII letters in `text` are ä, ö or å."""
+    high = [c for c in text if ord(c) > 127 and c.isalpha()]
+    return sum(1 for c in high if c in "äöåÄÖÅ") >= 0.8 * len(high)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """Codec name if `data` looks like BOM-less UTF-16 (mostly-ASCII text), else None."""
+    if len(data) < 4 or len(data) % 2:
+        return None
+    even, odd = data[0::2], data[1::2]
+    n = len(even)
+    if odd.count(0) > 0.6 * n and even.count(0) < 0.05 * n:
+        return "utf-16-le"
+    if even.count(0) > 0.6 * n and odd.count(0) < 0.05 * n:
+        return "utf-16-be"
+    return None
+
+
+def _decode(data: bytes) -> tuple[str | None, str | None, list[str]]:
+    """Decode raw bytes; return (text or None, codec name, notes)."""
+    for bom, codec, note in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), codec, [note]
+            except UnicodeDecodeError:
+                break  # a BOM followed by garbage: let the detectors try
+    codec16 = _utf16_without_bom(data)
+    if codec16:
+        try:
+            return data.decode(codec16), codec16, [f"decoded as {codec16} (no byte-order mark)"]
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data:
+        return None, None, []
+    try:
+        return data.decode("utf-8"), "utf-8", []
+    except UnicodeDecodeError:
+        pass
+    # Not UTF-8.  Finnish files from Windows are nearly always cp1252 (a superset of
+    # latin-1's printable characters); prefer it over a detector's guess so that
+    # ä/ö/å survive.  (Bytes undefined in cp1252 are C1 controls in latin-1, so
+    # latin-1 never reads better where cp1252 failed.)  Old DOS files (cp850) come
+    # next, accepted only when their non-ASCII letters are mostly ä/ö/å.
+    for codec in ("cp1252", "cp850"):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if _looks_western(text) and (codec == "cp1252" or _mostly_nordic(text)):
+            return text, codec, [f"decoded as {codec}"]
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        return None, None, []
+    try:
+        codec = codecs.lookup(best.encoding).name
+    except LookupError:
+        codec = best.encoding
+    return str(best), codec, [f"decoded as {codec}"]
+
+
+def _control_share(text: str) -> float:
+    bad = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n\r\f\v\x1a")
+    return bad / max(len(text), 1)
+
+
+# --------------------------------------------------------------------- HTML
+
+_TAG_RE = re.compile(
+    r"</?(?:p|div|br|span|a|li|ul|ol|h[1-6]|table|tr|td|th|tbody|thead|body|head|html|meta|link|"
+    r"script|style|section|article|nav|header|footer|main|img|strong|em|b|i|form|input|button|"
+    r"title|iframe|noscript|figure|label|aside)\b[^<>]{0,2000}?/?>",
+    re.IGNORECASE)
+_HTML_START = ("<!doctype html", "<html", "<?xml")
+
+
+def looks_like_html(text: str) -> bool:
+    """True if `text` is an HTML page or fragment rather than plain text mentioning a tag."""
+    head = text.lstrip()[:200].lower()
+    if head.startswith(_HTML_START[:2]) or (head.startswith("<?xml") and "<html" in text[:2000].lower()):
+        return True
+    tags = _TAG_RE.findall(text)
+    if len(tags) < 3:
+        return False
+    share = sum(map(len, tags)) / max(len(text), 1)
+    closing = any(t.startswith("</") for t in tags)
+    names = {re.match(r"</?([a-zA-Z0-9]+)", t).group(1).lower() for t in tags}
+    if len(tags) >= 8 and len(names) >= 2 and share >= 0.03:
+        return True
+    return closing and share >= 0.10
+
+
+def _extract_html(text: str) -> str | None:
+    import trafilatura
+
+    out = trafilatura.extract(text, include_comments=False, include_tables=True,
+                              favor_recall=True, deduplicate=False)
+    if out is None or not out.strip():
+        return None
+    return out
+
+
+# ----------------------------------------------------------------- language
+
+LANGUAGE_NAMES = {
+    "fi": "Finnish", "sv": "Swedish", "en": "English", "de": "German", "et": "Estonian",
+    "ru": "Russian", "fr": "French", "es": "Spanish", "it": "Italian", "nl": "Dutch",
+    "da": "Danish", "no": "Norwegian", "pl": "Polish", "se": "Northern Sami", "lt": "Lithuanian",
+    "lv": "Latvian", "uk": "Ukrainian", "ar": "Arabic", "so": "Somali", "fa": "Persian",
+    "tr": "Turkish", "zh": "Chinese", "pt": "Portuguese", "hu": "Hungarian",
+}
+_LANGS = tuple(LANGUAGE_NAMES)
+
+_FUNCTION_WORDS = {
+    "fi": {"ja", "on", "ovat", "että", "sekä", "tai", "myös", "joka", "jotka", "jonka", "ei",
+           "kanssa", "mukaan", "kuin", "se", "ne", "me", "olla", "oli", "ole", "jossa", "kun",
+           "mutta", "sen", "niin", "tämä", "tässä", "olemme", "meidän", "kaikille"},
+    "sv": {"och", "är", "att", "som", "för", "med", "av", "till", "det", "en", "ett", "på", "om",
+           "de", "vi", "den", "inte", "har", "vår", "våra", "samt", "eller", "också", "kan"},
+    "en": {"the", "and", "of", "to", "is", "are", "for", "in", "with", "that", "by", "we",
+           "our", "this", "be", "as", "it", "an", "or", "will"},
+    "de": {"und", "der", "die", "das", "ist", "sind", "mit", "für", "von", "zu", "den", "wir",
+           "nicht", "ein", "eine", "auf"},
+    "et": {"see", "mis", "ka", "või", "ning", "et", "kes", "aga", "oma", "selle"},
+}
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_MIN_LETTERS = 20  # below this the classifier is unreliable
+_SHORT_LETTERS = 200  # below this low-confidence guesses are checked against function words
+_FI_SHARE = 0.6
+
+_identifier = None
+
+
+def _classifier():
+    global _identifier
+    if _identifier is None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        ident.set_languages(list(_LANGS))
+        _identifier = ident
+    return _identifier
+
+
+def _function_word_counts(text: str) -> dict[str, int]:
+    words = [w.lower() for w in _WORD_RE.findall(text)]
+    return {lang: sum(1 for w in words if w in vocab) for lang, vocab in _FUNCTION_WORDS.items()}
+
+
+def _function_word_winner(text: str, minimum: int) -> str | None:
+    counts = _function_word_counts(text)
+    best = max(counts.values())
+    winners = [lang for lang, n in counts.items() if n == best]
+    return winners[0] if best >= minimum and len(winners) == 1 else None
+
+
+def _finnish_share(text: str) -> float:
+    """Share of letters in paragraphs the classifier calls Finnish."""
+    ident = _classifier()
+    total = fi = 0
+    for para in text.split("\n"):
+        n = sum(1 for c in para if c.isalpha())
+        if n < _MIN_LETTERS:
+            continue
+        total += n
+        if ident.classify(para)[0] == "fi":
+            fi += n
+    return fi / total if total else 0.0
+
+
+def detect_language(text: str) -> str:
+    """Return the ISO 639-1 code of `text`'s main language, or "und" if it is too short to tell."""
+    letters = sum(1 for c in text if c.isalpha())
+    if letters == 0:
+        return "und"
+    ident = _classifier()
+    lang, conf = ident.classify(text)
+    if letters < _MIN_LETTERS:
+        counts = _function_word_counts(text)
+        other = max(n for code, n in counts.items() if code != "fi")
+        if counts["fi"] > other:
+            return "fi"
+        finnish_letters = re.search(r"[äöÄÖ]", text) and not re.search(r"[åÅüÜßõÕ]", text)
+        if other == 0 and finnish_letters and lang == "fi":
+            return "fi"
+        return "und"
+    if lang == "fi":
+        return "fi"
+    if letters < _SHORT_LETTERS and conf < 0.9:
+        winner = _function_word_winner(text, minimum=2)
+        if winner is not None:
+            return winner
+    # A Finnish page with a long foreign menu or notice: judge by volume.
+    if _finnish_share(text) >= _FI_SHARE:
+        return "fi"
+    return lang
+
+
+def _language_reason(code: str) -> str:
+    name = LANGUAGE_NAMES.get(code, code)
+    return f"{name} text ({code}): only Finnish is analyzed"
+
+
+# ------------------------------------------------------------------ reading
+
+
+def read_document(src: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
+    """Read, decode, normalize and language-check one file; never raises for bad input."""
+    path = src.path
+
+    def result(status: str, reason: str | None = None, **kw) -> RawDocument:
+        return RawDocument(doc_id=src.doc_id, source=src.source, status=status, reason=reason,
+                           sha256=kw.pop("sha256", None), **kw)
+
+    try:
+        st = os.stat(path)
+    except OSError as err:
+        return result("rejected", _os_error_reason(err, path))
+    if not stat.S_ISREG(st.st_mode):
+        return result("rejected", f"not a regular file ({_non_regular_kind(st.st_mode)})")
+
+    try:
+        # An over-limit file is hashed in chunks but never held in memory.
+        data, sha, size = _read_bytes(path, max_bytes if st.st_size <= max_bytes else -1)
+    except OSError as err:
+        return result("rejected", _os_error_reason(err, path), size_bytes=st.st_size)
+    base = {"sha256": sha, "size_bytes": size}
+    if data is None:
+        return result("rejected", _too_big_reason(size, max_bytes), **base)
+    if not data:
+        return result("rejected", "empty file", **base)
+
+    kind = _magic_kind(data)
+    if kind is not None:
+        return result("rejected", f"binary file ({kind}), not text", **base)
+
+    text, encoding, notes = _decode(data)
+    if text is None:
+        if b"\x00" in data:
+            return result("rejected", "binary file (contains NUL bytes), not text", **base)
+        return result("rejected", "not valid text in any supported encoding", **base)
+    base["encoding"] = encoding
+    if _control_share(text) > 0.02:
+        return result("rejected", "binary file (contains control characters), not text",
+                      notes=tuple(notes), **base)
+
+    if "\r\n" in text:
+        notes.append("normalized CRLF line endings")
+        text = text.replace("\r\n", "\n")
+    if "\r" in text:
+        notes.append("normalized CR line endings")
+        text = text.replace("\r", "\n")
+
+    if not text.strip():
+        return result("rejected", "file contains only whitespace", notes=tuple(notes), **base)
+
+    if looks_like_html(text):
+        extracted = _extract_html(text)
+        if extracted is None:
+            return result("rejected", "HTML page with no extractable text", notes=tuple(notes), **base)
+        notes.append("extracted text from HTML")
+        text = extracted.replace("\r\n", "\n").replace("\r", "\n")
+
+    normalized = unicodedata.normalize("NFC", text)
+    if normalized != text:
+        notes.append("applied Unicode NFC normalization")
+        text = normalized
+
+    language = detect_language(text)
+    base.update(notes=tuple(notes), language=language)
+    if language == "und":
+        return result("rejected", "too little text to identify its language", **base)
+    if language != "fi":
+        return result("skipped", _language_reason(language), **base)
+    return result("ok", text=text, **base)

@@ -1,0 +1,538 @@
+"""The HTML run report (pipeline.report): content, escaping, span nesting, run diff."""
+from __future__ import annotations
+
+import hashlib
+import re
+from html.parser import HTMLParser
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from pipeline.report import diff_runs, highlight_html, render_report
+from pipeline.schema import DOCUMENTS, EXTRACTIONS, STRATEGIES
+
+HOSTILE = "<script>alert(1)</script>"
+
+# --------------------------------------------------------------------------- fixtures (hand-built tables)
+
+TEXT_KP = (
+    "Keski-Pohjanmaan hyvinvointialue\n\n"
+    "Aluevaltuusto hyväksyi strategian 14.6.2022.\n"
+    "Missio: Hyvinvointia, terveyttä ja turvallisuutta – ihmiselle.\n"
+    "Visio: Suomen toimivin hyvinvointialue.\n"
+    "Arvot: vaikuttavuus, osallisuus, yhdenvertaisuus ja rohkeus.\n\n"
+    "Strategiset painopisteet:\n"
+    "• Yhdenvertaiset ja sujuvat palveluketjut\n"
+    "• Vahvat peruspalvelut alueella\n"
+)
+TEXT_PH = (
+    "Päijät-Hämeen hyvinvointialue\n"
+    "Strategiakausi 2023–2025.\n"
+    f"Missio: Hyvä elämä & terveys {HOSTILE} kaikille.\n"
+    "Visio: Rohkea ja yhdenvertainen Päijät-Häme.\n"
+    "Arvomme ovat yhdenvertaisuus, luotettavuus ja avoimuus.\n"
+    "Tavoitteena on sujuva arki ja yhdessä tekeminen.\n"
+)
+TEXT_KAINUU = "Kainuun hyvinvointialue\n\nArvomme ovat rohkeus ja yhdenvertaisuus.\n"
+
+KP, PH, KAINUU = "keski-pohjanmaa/strategia-2022", "paijat-hame-strategia", "kainuu"
+REJECTED, SKIPPED = "lappi-uutinen", "tyhja"
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def ext(doc_id: str, text: str, field: str, item: int, snippet: str, normalized: str | None = None,
+        rule_id: str = "rule", confidence: float = 0.9, nth: int = 0) -> dict:
+    """An extraction row whose offsets are found with str.find (so text[start:end] == snippet)."""
+    start = -1
+    for _ in range(nth + 1):
+        start = text.find(snippet, start + 1)
+    assert start >= 0, snippet
+    end = start + len(snippet)
+    assert text[start:end] == snippet
+    return {"doc_id": doc_id, "field": field, "item": item, "text": snippet,
+            "normalized": normalized if normalized is not None else snippet, "start": start, "end": end,
+            "sentence": text.count(".", 0, start), "rule_id": rule_id, "confidence": confidence}
+
+
+def doc(doc_id: str, status: str, text: str | None, region: str | None = None, reason: str | None = None,
+        notes: list[str] | None = None, language: str | None = "fi", **meta) -> dict:
+    return {"doc_id": doc_id, "source": f"{doc_id}.txt", "sha256": sha(text or doc_id), "status": status,
+            "reason": reason, "notes": notes or [], "language": language, "region": region,
+            "decided_on": meta.get("decided_on"), "decided_by": meta.get("decided_by"),
+            "period": meta.get("period"), "n_sentences": None if text is None else text.count("."),
+            "n_tokens": None if text is None else len(text.split()),
+            "processed_at": pd.Timestamp("2024-05-02T10:00:00Z"), "model": "compact@abc123",
+            "rules_version": "r-1f2e", "text": text}
+
+
+def frames(documents: list[dict], extractions: list[dict], strategies: list[dict]) -> dict[str, pd.DataFrame]:
+    """DataFrames as the store reads them back: through Arrow with the contract's schemas."""
+    def table(rows, schema):
+        return pa.Table.from_pylist(rows, schema=schema).to_pandas()
+    return {"documents": table(documents, DOCUMENTS), "extractions": table(extractions, EXTRACTIONS),
+            "strategies": table(strategies, STRATEGIES)}
+
+
+def kp_extractions() -> list[dict]:
+    t = TEXT_KP
+    return [
+        ext(KP, t, "mission", 1, "Hyvinvointia, terveyttä ja turvallisuutta – ihmiselle", rule_id="mission.label"),
+        ext(KP, t, "vision", 1, "Suomen toimivin hyvinvointialue", rule_id="vision.label"),
+        ext(KP, t, "value", 1, "vaikuttavuus", rule_id="values.list", confidence=0.95),
+        ext(KP, t, "value", 2, "osallisuus", rule_id="values.list", confidence=0.95),
+        ext(KP, t, "value", 3, "yhdenvertaisuus", rule_id="values.list", confidence=0.95),
+        ext(KP, t, "value", 4, "rohkeus", rule_id="values.list", confidence=0.95),
+        ext(KP, t, "goal", 1, "Yhdenvertaiset ja sujuvat palveluketjut", rule_id="goals.bullets", confidence=0.8),
+        ext(KP, t, "goal", 2, "Vahvat peruspalvelut alueella", rule_id="goals.bullets", confidence=0.8),
+    ]
+
+
+def ph_extractions(values=("yhdenvertaisuus", "luotettavuus", "avoimuus")) -> list[dict]:
+    t = TEXT_PH
+    rows = [
+        ext(PH, t, "mission", 1, f"Hyvä elämä & terveys {HOSTILE} kaikille", rule_id="mission.label"),
+        ext(PH, t, "vision", 1, "Rohkea ja yhdenvertainen Päijät-Häme", rule_id="vision.label"),
+        # nested inside the vision, sharing its start
+        ext(PH, t, "value", 1, "Rohkea", "rohkeus", rule_id="values.from_vision", confidence=0.55),
+    ]
+    for i, v in enumerate(values, start=2):
+        if v in t:
+            rows.append(ext(PH, t, "value", i, v, rule_id="values.list", confidence=0.9))
+        else:  # a value found elsewhere in the text (for the previous run's variant)
+            rows.append(ext(PH, t, "value", i, "Arvomme", v, rule_id="values.list", confidence=0.6))
+    rows += [
+        # crossing: the goal ends inside the value "yhdessä tekeminen"
+        ext(PH, t, "goal", 1, "sujuva arki ja yhdessä", "sujuva arki", rule_id="goals.tavoitteena", confidence=0.7),
+        ext(PH, t, "value", 9, "yhdessä tekeminen", rule_id="values.noun_phrase", confidence=0.5),
+    ]
+    return rows
+
+
+def kainuu_extractions() -> list[dict]:
+    t = TEXT_KAINUU
+    return [ext(KAINUU, t, "value", 1, "rohkeus", rule_id="values.list"),
+            ext(KAINUU, t, "value", 2, "yhdenvertaisuus", rule_id="values.list")]
+
+
+def sample_tables() -> dict[str, pd.DataFrame]:
+    """Three ok documents (one with hostile text, one with only values), one rejected, one skipped."""
+    documents = [
+        doc(KP, "ok", TEXT_KP, "Keski-Pohjanmaan hyvinvointialue", decided_on="2022-06-14",
+            decided_by="aluevaltuusto", period="2022–2025"),
+        doc(PH, "ok", TEXT_PH, "Päijät-Hämeen hyvinvointialue", period="2023–2025"),
+        doc(KAINUU, "ok", TEXT_KAINUU, "Kainuun hyvinvointialue", notes=["decoded as cp1252"]),
+        doc(REJECTED, "rejected", None, reason="not a strategy text: no mission, vision or values found",
+            notes=["decoded as cp1252", "HTML stripped"], language=None),
+        doc(SKIPPED, "skipped", None, reason="empty file", language=None),
+    ]
+    extractions = kp_extractions() + ph_extractions() + kainuu_extractions()
+    strategies = [
+        {"doc_id": KP, "region": "Keski-Pohjanmaan hyvinvointialue",
+         "mission": "Hyvinvointia, terveyttä ja turvallisuutta – ihmiselle", "vision": "Suomen toimivin hyvinvointialue",
+         "values": ["vaikuttavuus", "osallisuus", "yhdenvertaisuus", "rohkeus"],
+         "goals": ["Yhdenvertaiset ja sujuvat palveluketjut", "Vahvat peruspalvelut alueella"]},
+        {"doc_id": PH, "region": "Päijät-Hämeen hyvinvointialue",
+         "mission": f"Hyvä elämä & terveys {HOSTILE} kaikille", "vision": "Rohkea ja yhdenvertainen Päijät-Häme",
+         "values": ["rohkeus", "yhdenvertaisuus", "luotettavuus", "avoimuus", "yhdessä tekeminen"],
+         "goals": ["sujuva arki"]},
+        {"doc_id": KAINUU, "region": "Kainuun hyvinvointialue", "mission": None, "vision": None,
+         "values": ["rohkeus", "yhdenvertaisuus"], "goals": []},
+    ]
+    return frames(documents, extractions, strategies)
+
+
+def changed_previous(current: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The previous run: identical except PH's bytes, and 'asukaslähtöisyys' instead of 'avoimuus'."""
+    docs = current["documents"].copy()
+    docs.loc[docs["doc_id"] == PH, "sha256"] = sha("older version")
+    exts = current["extractions"]
+    exts = pd.concat([exts[exts["doc_id"] != PH],
+                      pd.DataFrame(ph_extractions(("yhdenvertaisuus", "luotettavuus", "asukaslähtöisyys")))],
+                     ignore_index=True)
+    return {"documents": docs, "extractions": exts, "strategies": current["strategies"]}
+
+
+def sample_previous(current: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """A richer previous run for the report: PH changed, Kainuu new, Etelä-Savo removed."""
+    prev = changed_previous(current)
+    docs = prev["documents"]
+    docs = pd.concat([docs[docs["doc_id"] != KAINUU],
+                      pd.DataFrame([doc("etela-savo", "ok", "Etelä-Savon hyvinvointialue. Arvot: rohkeus.",
+                                        "Etelä-Savon hyvinvointialue")])], ignore_index=True)
+    exts = prev["extractions"]
+    exts = pd.concat([exts[exts["doc_id"] != KAINUU],
+                      pd.DataFrame([ext("etela-savo", "Etelä-Savon hyvinvointialue. Arvot: rohkeus.", "value", 1,
+                                        "rohkeus")])], ignore_index=True)
+    return {"documents": docs, "extractions": exts, "strategies": prev["strategies"]}
+
+
+RUN_INFO = {"run_id": "2024-05-02T10-00-00-ab12", "finished_at": "2024-05-02T10:01:30+00:00",
+            "raw_dir": "raw_texts", "model": "compact@abc123", "rules_version": "r-1f2e",
+            "counts": {"documents": 5, "ok": 3, "rejected": 1, "skipped": 1}}
+
+
+# --------------------------------------------------------------------------- HTML helpers
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class Checker(HTMLParser):
+    """Asserts tags close in order; collects text, headings and tags."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.text: list[str] = []
+        self.headings: list[int] = []
+        self.tags: list[tuple[str, dict]] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+            return
+        self.stack.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def check(html: str) -> Checker:
+    checker = Checker()
+    checker.feed(html)
+    checker.close()
+    assert not checker.errors, checker.errors[:5]
+    assert not checker.stack, f"unclosed: {checker.stack}"
+    return checker
+
+
+def doc_text_fragments(html: str) -> dict[str, str]:
+    """doc_id -> inner HTML of its highlighted text block."""
+    out = {}
+    for m in re.finditer(r'<article class="document" id="[^"]+" [^>]*data-doc-id="([^"]+)">(.*?)</article>', html, re.S):
+        inner = re.search(r'<div class="doc-text"[^>]*>(.*?)</div>', m.group(2), re.S)
+        out[m.group(1)] = inner.group(1) if inner else None
+    return out
+
+
+def plain(fragment: str) -> str:
+    return "".join(check(fragment).text)
+
+
+# --------------------------------------------------------------------------- highlight_html
+
+
+def test_highlight_html_nested_and_crossing_spans_well_formed_and_text_preserved():
+    text = "Alpha beta gamma delta\nepsilon zeta"
+    spans = [
+        {"start": 0, "end": 16, "field": "vision", "rule_id": "v1", "confidence": 0.8},   # Alpha beta gamma
+        {"start": 6, "end": 10, "field": "value", "rule_id": "a1", "confidence": 0.5},    # beta (nested)
+        {"start": 11, "end": 22, "field": "goal", "rule_id": "g1", "confidence": 0.7},    # gamma delta (crosses)
+        {"start": 11, "end": 16, "field": "mission", "rule_id": "m1", "confidence": 0.9},  # gamma (nested twice)
+        {"start": 17, "end": 35, "field": "value", "rule_id": "a2", "confidence": 0.4},   # crosses the newline
+    ]
+    html = str(highlight_html(text, spans))
+    checker = check(html)
+    assert "".join(checker.text) == text
+    marks = [attrs for tag, attrs in checker.tags if tag == "mark"]
+    # each span's pieces: first has class first, last has class last; their texts add up to the span
+    for span in spans:
+        pieces = [a for a in marks if a["data-rule"] == span["rule_id"]]
+        assert pieces, span
+        assert "first" in pieces[0]["class"].split() and "last" in pieces[-1]["class"].split()
+        assert all(a["data-field"] == span["field"] for a in pieces)
+        assert all(a["data-piece"].endswith(f"/{len(pieces)}") for a in pieces)
+    goal_pieces = [a for a in marks if a["data-rule"] == "g1"]
+    assert len(goal_pieces) == 2  # split where the vision ends
+    assert [a for a in marks if a["data-rule"] == "a1"][0]["title"] == "Value · rule a1 · confidence 0.50"
+    assert "\n" in html  # newlines kept as text (rendered with white-space: pre-wrap)
+
+
+def test_highlight_html_piece_texts_cover_exactly_each_span():
+    text = "abcdefghij"
+    spans = [{"start": 0, "end": 6, "field": "goal", "rule_id": "A"}, {"start": 3, "end": 9, "field": "value", "rule_id": "B"},
+             {"start": 3, "end": 9, "field": "mission", "rule_id": "C"}]
+
+    class Pieces(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.open: list[str] = []
+            self.covered: dict[str, str] = {}
+
+        def handle_starttag(self, tag, attrs):
+            self.open.append(dict(attrs)["data-rule"])
+
+        def handle_endtag(self, tag):
+            self.open.pop()
+
+        def handle_data(self, data):
+            for rule in self.open:
+                self.covered[rule] = self.covered.get(rule, "") + data
+
+    parser = Pieces()
+    parser.feed(str(highlight_html(text, spans)))
+    assert parser.covered == {"A": "abcdef", "B": "defghi", "C": "defghi"}
+
+
+def test_highlight_html_hostile_text_escaped_and_tags_not_injected():
+    text = f'Visio & arvot: {HOSTILE} "lainaus" \'x\''
+    start = text.find(HOSTILE)
+    html = str(highlight_html(text, [{"start": start, "end": start + len(HOSTILE), "field": "vision",
+                                      "rule_id": '"><script>', "normalized": HOSTILE, "confidence": 1.0}]))
+    assert "<script" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Visio &amp; arvot" in html
+    assert "".join(check(html).text) == text
+
+
+def test_highlight_html_invalid_or_empty_spans_ignored():
+    text = "lyhyt teksti"
+    spans = [{"start": 3, "end": 3, "field": "goal"}, {"start": -1, "end": 4, "field": "goal"},
+             {"start": 5, "end": 99, "field": "goal"}, {"start": None, "end": 2, "field": "goal"},
+             {"start": 0, "end": 5, "field": "<b>bad</b>"}]
+    html = str(highlight_html(text, spans))
+    assert html.count("<mark") == 1 and 'data-field="other"' in html
+    assert "".join(check(html).text) == text
+
+
+def test_highlight_html_no_spans_returns_escaped_text():
+    assert str(highlight_html("a < b\nc", [])) == "a &lt; b\nc"
+    assert str(highlight_html("", [])) == ""
+
+
+# --------------------------------------------------------------------------- render_report: content
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return sample_tables()
+
+
+@pytest.fixture(scope="module")
+def first_html(tables):
+    return render_report(tables, None, RUN_INFO)
+
+
+@pytest.fixture(scope="module")
+def second_html(tables):
+    return render_report(tables, sample_previous(tables), RUN_INFO)
+
+
+def test_render_report_sample_run_page_well_formed(first_html, second_html):
+    for html in (first_html, second_html):
+        assert html.lstrip().lower().startswith("<!doctype html>")
+        check(html)
+
+
+def test_render_report_sample_run_lists_every_document(tables, first_html):
+    overview = re.search(r'<table class="overview.*?</table>', first_html, re.S).group(0)
+    rows = re.findall(r'<tr class="st-(\w+)" data-doc-id="([^"]+)"', overview)
+    assert sorted(d for _, d in rows) == sorted(tables["documents"]["doc_id"])
+    assert [s for s, _ in rows] == ["ok", "ok", "ok", "rejected", "skipped"]  # grouped by status
+    sections = doc_text_fragments(first_html)
+    assert set(sections) == {KP, PH, KAINUU}
+    for doc_id, fragment in sections.items():
+        anchor = re.search(rf'<article class="document" id="([^"]+)"[^>]*data-doc-id="{re.escape(doc_id)}"',
+                           first_html).group(1)
+        assert f'href="#{anchor}"' in overview
+
+
+def test_render_report_sample_run_highlights_every_extraction_in_place(tables, first_html):
+    sections = doc_text_fragments(first_html)
+    texts = dict(zip(tables["documents"]["doc_id"], tables["documents"]["text"]))
+    for doc_id, fragment in sections.items():
+        assert plain(fragment) == texts[doc_id]
+        doc_exts = tables["extractions"][tables["extractions"]["doc_id"] == doc_id]
+        first_pieces = re.findall(r'<mark class="hl hl-(\w+) first[^"]*"[^>]*data-rule="([^"]*)"', fragment)
+        assert sorted(first_pieces) == sorted(zip(doc_exts["field"], doc_exts["rule_id"]))
+    for row in tables["extractions"].itertuples():
+        escaped = row.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        assert escaped in first_html
+        assert f">{row.start}–{row.end}<" in first_html  # offsets in the side table
+        assert f'data-rule="{row.rule_id}"' in first_html
+
+
+def test_render_report_hostile_text_escaped(first_html):
+    assert "<script>alert" not in first_html
+    assert first_html.count("<script") == 1  # only the page's own sorting script
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in first_html
+    assert "Hyvä elämä &amp; terveys" in first_html
+    assert "Hyvä elämä & terveys" not in first_html
+
+
+def test_render_report_missing_fields_marked(first_html):
+    overview = re.search(r'<tr class="st-ok" data-doc-id="kainuu">(.*?)</tr>', first_html, re.S).group(1)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", overview, re.S)
+    mission, vision, values, goals = cells[-4:]
+    for cell in (mission, vision, goals):
+        assert 'class="missing"' in cell and "not found" in cell
+    assert "rohkeus" in values and "missing" not in values
+    section = re.search(r'data-doc-id="kainuu">(.*?)</article>', first_html, re.S).group(1)
+    assert section.count('class="missing"') >= 3
+
+
+def test_render_report_rejected_and_skipped_show_reason_and_notes(first_html):
+    row = re.search(rf'<tr class="st-rejected" data-doc-id="{REJECTED}">(.*?)</tr>', first_html, re.S).group(1)
+    assert "not a strategy text: no mission, vision or values found" in row
+    assert "decoded as cp1252" in row
+    assert "empty file" in re.search(rf'data-doc-id="{SKIPPED}">(.*?)</tr>', first_html, re.S).group(1)
+    assert "Rejected and skipped documents" in first_html
+    assert f'data-doc-id="{REJECTED}"' in first_html and f'<article class="document" id="doc-{REJECTED}"' not in first_html
+
+
+def test_render_report_values_chips_and_goal_counts_shown(first_html):
+    row = re.search(rf'data-doc-id="{KP}">(.*?)</tr>', first_html, re.S).group(1)
+    assert [c for c in re.findall(r'<li class="chip">([^<]*)</li>', row)] == [
+        "vaikuttavuus", "osallisuus", "yhdenvertaisuus", "rohkeus"]
+    assert re.search(r'<span class="count"[^>]*>2</span>', row)
+    assert "Hyvinvointia, terveyttä ja turvallisuutta – ihmiselle" in row
+
+
+def test_render_report_long_mission_truncated_with_full_title():
+    text = "Missio: " + "pitkä " * 40 + "loppu."
+    span = text[len("Missio: "):-1]
+    t = frames([doc("pitka", "ok", text, "Testialue")], [ext("pitka", text, "mission", 1, span)],
+               [{"doc_id": "pitka", "region": "Testialue", "mission": span, "vision": None, "values": [], "goals": []}])
+    html = render_report(t)
+    cell = re.search(r'<td class="c-text" title="([^"]*)">([^<]*)</td>', html)
+    assert cell.group(1) == span and cell.group(2).endswith("…") and len(cell.group(2)) <= 90
+
+
+def test_render_report_first_run_says_no_previous(first_html):
+    assert "first run: no previous run to compare" in first_html.lower()
+
+
+def test_render_report_second_run_lists_changes(second_html):
+    section = re.search(r'<section id="changes".*?</section>', second_html, re.S).group(0)
+    assert "first run" not in section.lower()
+    box = lambda key: re.search(rf'id="changes-{key}">(.*?)</div>', section, re.S).group(1)  # noqa: E731
+    assert PH in box("changed") and KP not in box("changed")
+    assert KAINUU in box("new") and "etela-savo" in box("removed")
+    appeared = re.search(r'id="changes-appeared">.*?(<table.*?</table>|None\.)', section, re.S).group(1)
+    disappeared = re.search(r'id="changes-disappeared">.*?(<table.*?</table>|None\.)', section, re.S).group(1)
+    assert "avoimuus" in appeared and "asukaslähtöisyys" not in appeared
+    assert "asukaslähtöisyys" in disappeared and "avoimuus" not in disappeared
+
+
+def test_render_report_cross_county_values_sorted_by_shared_count(first_html):
+    section = re.search(r'<section id="values".*?</section>', first_html, re.S).group(0)
+    rows = re.findall(r'<tr>\s*<th scope="row">([^<]+)</th>\s*<td class="num" data-sort="(\d+)"', section)
+    counts = [int(c) for _, c in rows]
+    assert counts == sorted(counts, reverse=True)
+    assert [v for v, _ in rows[:2]] == ["rohkeus", "yhdenvertaisuus"] and counts[:2] == [3, 3]
+    assert dict(rows)["vaikuttavuus"] == "1"
+    for org in ("Keski-Pohjanmaan hyvinvointialue", "Päijät-Hämeen hyvinvointialue", "Kainuun hyvinvointialue"):
+        assert org in section
+
+
+def test_render_report_run_info_and_summary_shown(first_html):
+    for value in RUN_INFO.values():
+        if isinstance(value, str):
+            assert value in first_html
+    assert "3</strong> ok" in first_html and "1</strong> rejected" in first_html and "1</strong> skipped" in first_html
+    assert "mission <strong>2</strong>" in first_html and "value <strong>11</strong>" in first_html
+
+
+def test_render_report_output_has_no_external_references(first_html, second_html):
+    for html in (first_html, second_html):
+        assert not re.search(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//""", html, re.I)
+        assert not re.search(r"url\(\s*['\"]?(?:https?:)?//|@import", html, re.I)
+        assert "http://" not in html and "https://" not in html
+        for tag in ("link", "img", "iframe", "object"):
+            assert f"<{tag}" not in html
+
+
+def test_render_report_accessibility_basics(first_html):
+    checker = check(first_html)
+    assert re.search(r'<html lang="fi">', first_html)
+    levels = checker.headings
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels  # no skipped levels
+    ths = [attrs for tag, attrs in checker.tags if tag == "th"]
+    assert ths and all(a.get("scope") in ("col", "row") for a in ths)
+    assert "@media print" in first_html and "@media (max-width" in first_html
+    assert "white-space: pre-wrap" in first_html
+    assert 'name="viewport"' in first_html
+
+
+def test_render_report_doc_ids_needing_escaping_get_unique_anchors():
+    docs = [doc("a b/ä", "ok", "Arvot: rohkeus.", "A"), doc("a-b/ä", "ok", "Arvot: rohkeus.", "B")]
+    exts = [ext("a b/ä", "Arvot: rohkeus.", "value", 1, "rohkeus"), ext("a-b/ä", "Arvot: rohkeus.", "value", 1, "rohkeus")]
+    html = render_report(frames(docs, exts, []))
+    ids = re.findall(r'<article class="document" id="([^"]+)"', html)
+    assert len(ids) == 2 and len(set(ids)) == 2 and all(re.fullmatch(r"[A-Za-z0-9_-]+", i) for i in ids)
+    check(html)
+
+
+def test_render_report_empty_run_renders():
+    empty = frames([], [], [])
+    html = render_report(empty)
+    check(html)
+    assert "No documents in this run." in html and "first run" in html.lower()
+    assert render_report({}) and check(render_report({}, {}, {}))
+
+
+def test_render_report_without_strategies_table_falls_back_to_extractions(tables):
+    html = render_report({"documents": tables["documents"], "extractions": tables["extractions"]})
+    row = re.search(rf'data-doc-id="{KP}">(.*?)</tr>', html, re.S).group(1)
+    assert "rohkeus" in row and "Suomen toimivin hyvinvointialue" in row
+
+
+def test_render_report_ungrounded_extraction_flagged():
+    text = "Visio: Paras alue."
+    bad = ext("x", text, "vision", 1, "Paras alue")
+    bad["text"] = "Paras alue!"  # breaks the invariant
+    html = render_report(frames([doc("x", "ok", text, "X")], [bad], []))
+    assert "not grounded" in html
+
+
+# --------------------------------------------------------------------------- diff_runs
+
+
+def test_diff_runs_changed_document_reports_exact_doc_and_extractions(tables):
+    diff = diff_runs(tables, changed_previous(tables))
+    assert diff["first_run"] is False
+    assert diff["changed"] == [PH] and diff["new"] == [] and diff["removed"] == []
+    assert [(x["doc_id"], x["field"], x["normalized"]) for x in diff["appeared"]] == [(PH, "value", "avoimuus")]
+    assert [(x["doc_id"], x["field"], x["normalized"]) for x in diff["disappeared"]] == [
+        (PH, "value", "asukaslähtöisyys")]
+    assert diff["appeared"][0]["text"] == "avoimuus"
+
+
+def test_diff_runs_first_run_reports_nothing(tables):
+    diff = diff_runs(tables, None)
+    assert diff == {"first_run": True, "new": [], "changed": [], "removed": [], "appeared": [], "disappeared": []}
+
+
+def test_diff_runs_identical_runs_report_no_changes(tables):
+    diff = diff_runs(tables, {k: v.copy() for k, v in tables.items()})
+    assert not any(diff[k] for k in ("new", "changed", "removed", "appeared", "disappeared"))
+
+
+def test_diff_runs_new_and_removed_documents_detected(tables):
+    diff = diff_runs(tables, sample_previous(tables))
+    assert diff["new"] == [KAINUU] and diff["removed"] == ["etela-savo"] and diff["changed"] == [PH]
+    appeared = {(x["doc_id"], x["normalized"]) for x in diff["appeared"]}
+    assert appeared == {(PH, "avoimuus"), (KAINUU, "rohkeus"), (KAINUU, "yhdenvertaisuus")}
+    assert {(x["doc_id"], x["normalized"]) for x in diff["disappeared"]} == {
+        (PH, "asukaslähtöisyys"), ("etela-savo", "rohkeus")}
+
+
+def test_diff_runs_previous_without_tables_treats_all_as_new(tables):
+    diff = diff_runs(tables, {})
+    assert diff["new"] == sorted(tables["documents"]["doc_id"]) and len(diff["appeared"]) == len(
+        {(r.doc_id, r.field, r.normalized) for r in tables["extractions"].itertuples()})
