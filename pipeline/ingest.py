@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import logging
 import os
 import re
 import stat
@@ -34,6 +35,8 @@ from .errors import ConfigError
 from .types import RawDocument, SourceFile
 
 DEFAULT_MAX_BYTES = 5_000_000
+
+_log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
 
@@ -158,14 +161,18 @@ def _non_regular_kind(mode: int) -> str:
     return "a special file"
 
 
-def _read_bytes(path: str, max_bytes: int) -> tuple[bytes | None, str, int]:
-    """Read at most `max_bytes`; return (data or None when over the limit, sha256, size)."""
+def _read_bytes(path: str, max_bytes: int, keep: bool = True) -> tuple[bytes | None, str, int]:
+    """Read at most `max_bytes`; return (data or None when over the limit, sha256, size).
+
+    With `keep=False` (stat already showed the file is too big) nothing is kept:
+    the file is only hashed, one chunk at a time.
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
-        data = fh.read(max_bytes + 1)
+        data = fh.read(max_bytes + 1 if keep else 0)
         digest.update(data)
         size = len(data)
-        if size <= max_bytes:
+        if keep and size <= max_bytes:
             return data, digest.hexdigest(), size
         # Over the limit (grown since stat): hash the rest without keeping it.
         while chunk := fh.read(_CHUNK):
@@ -274,13 +281,12 @@ _TAG_RE = re.compile(
     r"script|style|section|article|nav|header|footer|main|img|strong|em|b|i|form|input|button|"
     r"title|iframe|noscript|figure|label|aside)\b[^<>]{0,2000}?/?>",
     re.IGNORECASE)
-_HTML_START = ("<!doctype html", "<html", "<?xml")
 
 
 def looks_like_html(text: str) -> bool:
     """True if `text` is an HTML page or fragment rather than plain text mentioning a tag."""
     head = text.lstrip()[:200].lower()
-    if head.startswith(_HTML_START[:2]) or (head.startswith("<?xml") and "<html" in text[:2000].lower()):
+    if head.startswith(("<!doctype html", "<html")) or (head.startswith("<?xml") and "<html" in head):
         return True
     tags = _TAG_RE.findall(text)
     if len(tags) < 3:
@@ -296,8 +302,12 @@ def looks_like_html(text: str) -> bool:
 def _extract_html(text: str) -> str | None:
     import trafilatura
 
-    out = trafilatura.extract(text, include_comments=False, include_tables=True,
-                              favor_recall=True, deduplicate=False)
+    try:
+        out = trafilatura.extract(text, include_comments=False, include_tables=True,
+                                  favor_recall=True, deduplicate=False)
+    except Exception as err:  # a parser crash on odd markup must not stop the run
+        _log.warning("trafilatura failed on an HTML page: %s", err)
+        return None
     if out is None or not out.strip():
         return None
     return out
@@ -423,8 +433,7 @@ def read_document(src: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDoc
         return result("rejected", f"not a regular file ({_non_regular_kind(st.st_mode)})")
 
     try:
-        # An over-limit file is hashed in chunks but never held in memory.
-        data, sha, size = _read_bytes(path, max_bytes if st.st_size <= max_bytes else -1)
+        data, sha, size = _read_bytes(path, max_bytes, keep=st.st_size <= max_bytes)
     except OSError as err:
         return result("rejected", _os_error_reason(err, path), size_bytes=st.st_size)
     base = {"sha256": sha, "size_bytes": size}

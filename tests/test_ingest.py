@@ -148,6 +148,13 @@ def test_read_document_nul_bytes_rejected(tmp_path):
     assert (doc.status, doc.reason) == ("rejected", "binary file (contains NUL bytes), not text")
 
 
+def test_read_document_many_control_characters_rejected(tmp_path):
+    data = (FI_TEXT + "\x01\x02\x03\x04\x05\x06\x07\x0e\x0f\x10" * 3).encode("utf-8")
+    doc = read_document(_src(tmp_path, "ctrl.txt", data))
+    assert (doc.status, doc.reason) == ("rejected", "binary file (contains control characters), not text")
+    assert doc.encoding == "utf-8"
+
+
 def test_read_document_undecodable_bytes_rejected(tmp_path):
     data = bytes(range(1, 256)) * 4
     doc = read_document(_src(tmp_path, "noise.txt", data))
@@ -438,8 +445,17 @@ def test_read_document_cp1251_russian_skipped_ru(tmp_path):
     assert doc.reason == "Russian text (ru): only Finnish is analyzed"
 
 
-def test_read_document_short_finnish_ok_fi(tmp_path):
-    doc = read_document(_src(tmp_path, "short.txt", "Meidän arvot ja visio\n"))
+@pytest.mark.parametrize("text", ["Hyvää elämää\n", "Arvot ja visio\n"])
+def test_read_document_short_finnish_ok_fi(tmp_path, text):
+    doc = read_document(_src(tmp_path, "short.txt", text))
+    assert (doc.status, doc.language) == ("ok", "fi")
+
+
+def test_read_document_short_finnish_with_english_names_ok_fi(tmp_path):
+    # The classifier guesses English with low confidence; Finnish function words decide.
+    text = "Business Finland ja Team Finland sekä Invest in Finland\n"
+    assert ingest._classifier().classify(text)[0] == "en"
+    doc = read_document(_src(tmp_path, "names.txt", text))
     assert (doc.status, doc.language) == ("ok", "fi")
 
 

@@ -79,12 +79,21 @@ def locate_model(models_dir: Path | str, choice: str = "auto") -> ModelInfo:
 
 # --------------------------------------------------------------------------- lemma cleaning
 
-_REPEAT = re.compile(r"(.{3,}?)\1{2,}|(.{5,})\2")
+_REPEAT = re.compile(r"(.{3,})\1")
 
 
 def _has_degenerate_repeat(word: str, lemma: str) -> bool:
-    match = _REPEAT.search(lemma)
-    return bool(match) and match.group(0) not in word.lower() and match.group(0) not in word
+    match = _REPEAT.search(lemma.lower())
+    return bool(match) and match.group(0) not in word.lower()
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a.lower(), b.lower()):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def is_degenerate_lemma(word: str, lemma: str) -> bool:
@@ -93,15 +102,15 @@ def is_degenerate_lemma(word: str, lemma: str) -> bool:
     Finnish lemmas are rarely much longer than the inflected word (``on`` →
     ``olla`` is the extreme kind), and never contain a fragment repeated that
     the word does not contain; an undertrained decoder produces both for long
-    compounds.  For long words the lemma also keeps the word's beginning
-    (inflection is at the end) and is not drastically shorter.
+    compounds.  For long words the lemma also shares at least half of the
+    word's beginning (inflection is at the end) and is not drastically shorter.
     """
     if len(lemma) > 1.5 * len(word) + 3:
         return True
     if _has_degenerate_repeat(word, lemma):
         return True
     if len(word) >= 10:
-        if lemma[:3].lower() != word[:3].lower():
+        if _common_prefix(word, lemma) < 0.5 * min(len(word), len(lemma)):
             return True
         if len(lemma) < 0.5 * len(word):
             return True

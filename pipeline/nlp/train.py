@@ -189,6 +189,7 @@ def write_resources(model_dir: Path) -> None:
             "pos": {PACKAGE: {}},
             "lemma": {PACKAGE: {}},
             "default_processors": {"tokenize": PACKAGE, "pos": PACKAGE, "lemma": PACKAGE},
+            "packages": {PACKAGE: {"tokenize": PACKAGE, "pos": PACKAGE, "lemma": PACKAGE}},
             "default_dependencies": {},
         },
         "__version__": stanza.__resources_version__ if hasattr(stanza, "__resources_version__") else stanza.__version__,
