@@ -77,6 +77,9 @@ def _quiet_prefect() -> None:
 
     # The run prints its own summary; Prefect's per-task logs would bury it.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # No network here: telemetry only logs errors; a busy machine needs longer to start the API.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL", "WARNING")
 
 
@@ -196,6 +199,37 @@ def models_info(models_dir: Path = typer.Option(Path("models")), model: str = ty
     from .nlp.analyzer import model_card
 
     typer.echo(json.dumps(model_card(models_dir, model), indent=2, ensure_ascii=False))
+
+
+@app.command("bench")
+def bench_cmd(
+    sizes: str = typer.Option("100,1000", help="Corpus sizes (documents) for the memory runs, comma-separated."),
+    repeats: int = typer.Option(3, help="Timed runs per measurement; medians are reported."),
+    out: Path = typer.Option(Path("bench/results.json"), help="Where the JSON results go."),
+    workers: str = typer.Option("1,2", help="Worker counts to compare, comma-separated."),
+    throughput_size: Optional[int] = typer.Option(None, help="Documents in the timed runs (default: smallest size)."),
+    batch_size: Optional[int] = typer.Option(None, help="Analysis batch size (default: the pipeline's)."),
+    quick: bool = typer.Option(False, help="Small and fast: sizes 20,200, 1 repeat (a smoke run, not for the README)."),
+    models_dir: Path = typer.Option(Path("models")),
+    model: str = typer.Option("auto"),
+) -> None:
+    """Measure Stanza vs whole-pipeline throughput, re-run cost, peak memory and worker speed-up."""
+    _quiet_prefect()
+    _logging(False)
+    from .bench import markdown_table, run_benchmark
+
+    if quick:
+        sizes, repeats = "20,200", 1
+    size_list = [int(s) for s in sizes.split(",") if s.strip()]
+    worker_list = [int(w) for w in workers.split(",") if w.strip()]
+    results = run_benchmark(size_list, repeats, worker_list, throughput_size, batch_size, models_dir, model,
+                            log=lambda msg: typer.echo(msg, err=True))
+    command = "python -m pipeline " + " ".join(sys.argv[1:])
+    results["command"] = command
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    typer.echo(markdown_table(results, command))
+    typer.echo(f"\nresults written to {out}")
 
 
 def main() -> None:

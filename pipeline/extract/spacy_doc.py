@@ -20,10 +20,12 @@ _PARTICIPLE = re.compile(r"(tu|ty|nut|nyt|lut|lyt|rut|ryt|sut|syt)$")
 UPOS = {"ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
         "SCONJ", "SYM", "VERB", "X"}
 
+# String defaults, not None: spaCy 3.8's Matcher fails ("an integer is required")
+# on an extension attribute whose value is None.
 if not Token.has_extension("concept"):
-    Token.set_extension("concept", default=None)
+    Token.set_extension("concept", default="")
 if not Token.has_extension("case"):
-    Token.set_extension("case", default=None)
+    Token.set_extension("case", default="")
 
 
 @lru_cache(maxsize=1)
@@ -87,6 +89,6 @@ def to_spacy(analysis: Analysis, concept_of) -> Doc:
         sent_starts=[i == 0 or toks[i].sentence != toks[i - 1].sentence for i in range(len(toks))],
     )
     for tok, ours in zip(doc, toks):
-        tok._.concept = concept_of(ours.text.lower(), ours.lemma.lower())
+        tok._.concept = concept_of(ours.text.lower(), ours.lemma.lower()) or ""
         tok._.case = guess_case(ours.text, ours.lemma)
     return doc

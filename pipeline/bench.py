@@ -1,0 +1,388 @@
+"""Benchmark: Stanza alone vs the whole pipeline, re-run cost, memory, process-pool speed-up.
+
+`python -m pipeline bench` measures, in one run, on the same texts and model:
+
+* raw Stanza throughput: `Analyzer.stanza_documents` alone over the Finnish
+  texts, in batches of the pipeline's batch size (tokens/s);
+* whole-pipeline throughput: `run_pipeline` end to end into a fresh output
+  folder (tokens = sum of ``documents.n_tokens``) and its ratio to raw Stanza;
+* an unchanged re-run's time as a fraction of the first run's;
+* the peak resident memory of a whole pipeline run for each corpus size, each
+  in a fresh subprocess (the RSS of the process tree, polled with psutil, and
+  the flow process's own ``ru_maxrss``);
+* the process-pool speed-up: `workers=1` vs `workers=2` (each run loads the
+  model in every worker, as a fresh `python -m pipeline run` would).
+
+The corpus is built from the texts at hand (``raw_texts/*.txt`` and, when
+present, ``../shared/corpus/dev/*.txt``), cycled to N documents; copy ``i``
+gets a short numbered sentence appended, so every file's sha256 differs and
+nothing is served from a previous run.  Timings are medians of ``--repeats``.
+The Prefect API server and the model are started/loaded once by a warm-up run
+before the timed runs (their cost is reported as ``cold_start_s``), except in
+the speed-up runs, which include the model load in every worker.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+DEFAULT_SOURCES = (Path("raw_texts"), Path("../shared/corpus/dev"))
+TARGETS = {"pipeline_vs_raw_min": 0.85, "rerun_fraction_max": 0.05, "memory_growth_max": 1.2}
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+
+
+# --------------------------------------------------------------------------- corpus
+
+@dataclass(frozen=True)
+class SourceText:
+    name: str  # file stem
+    text: str
+
+
+def source_texts(dirs: Iterable[Path | str] = DEFAULT_SOURCES) -> list[SourceText]:
+    """Every `*.txt` in `dirs` that exists (missing folders are skipped), identical texts once.
+
+    Ordered by folder, then file name, so the corpus built from them is deterministic.
+    """
+    seen: set[str] = set()
+    out: list[SourceText] = []
+    for folder in dirs:
+        folder = Path(folder)
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.txt")):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if text in seen or not text.strip():
+                continue
+            seen.add(text)
+            out.append(SourceText(path.stem, text))
+    if not out:
+        raise FileNotFoundError(f"no .txt files to build a benchmark corpus from in {', '.join(map(str, dirs))}")
+    return out
+
+
+def variant(text: str, i: int) -> str:
+    """Copy `i` of a text: a short numbered sentence at the end makes its hash unique."""
+    return f"{text.rstrip()}\n\nKopio numero {i + 1}.\n"
+
+
+def build_corpus(texts: Sequence[SourceText], n: int, dest: Path | str) -> list[Path]:
+    """Write N documents into `dest` (created; must not hold other .txt files): texts cycled, each varied."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    width = max(5, len(str(n)))
+    paths = []
+    for i in range(n):
+        src = texts[i % len(texts)]
+        path = dest / f"{i:0{width}d}_{src.name}.txt"
+        path.write_text(variant(src.text, i), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def finnish_texts(raw_dir: Path | str) -> list[str]:
+    """The texts the pipeline would analyze (status ok), read exactly as it reads them, in doc_id order."""
+    from . import ingest
+
+    docs = [ingest.read_document(src) for src in ingest.discover(Path(raw_dir))]
+    return [d.text for d in docs if d.status == "ok" and d.text and d.text.strip()]
+
+
+# --------------------------------------------------------------------------- measurements
+
+def _median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def _timed(fn: Callable[[], object]) -> tuple[float, object]:
+    t0 = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - t0, value
+
+
+def raw_stanza(texts: Sequence[str], batch_size: int, repeats: int, models_dir: str, model: str,
+               threads: int) -> dict:
+    """Stanza alone (`Analyzer.stanza_documents`), batched like the pipeline; model load timed apart."""
+    from .nlp import analyzer as nlp
+
+    analyzer = nlp.get_analyzer(models_dir, model, threads)
+    load_s, _ = _timed(analyzer._load)
+    seconds, tokens = [], 0
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        tokens = 0
+        for i in range(0, len(texts), batch_size):
+            for doc in analyzer.stanza_documents(list(texts[i:i + batch_size])):
+                tokens += sum(len(s.tokens) for s in doc.sentences)
+        seconds.append(time.perf_counter() - t0)
+    med = _median(seconds)
+    return {"documents": len(texts), "tokens": tokens, "seconds": seconds, "median_s": round(med, 3),
+            "tokens_per_s": round(tokens / med, 1), "model_load_s": round(load_s, 3), "threads": threads}
+
+
+def _n_tokens(out_dir: Path) -> int:
+    from . import store
+
+    return int(store.load(out_dir, ("documents",))["documents"]["n_tokens"].sum())
+
+
+def pipeline_runs(raw_dir: Path, work: Path, batch_size: int, repeats: int, models_dir: str, model: str) -> dict:
+    """`run_pipeline` into a fresh folder, then unchanged into the same folder, `repeats` times."""
+    from .flows import run_pipeline
+
+    first, rerun, fractions, tokens, counts = [], [], [], 0, {}
+    for r in range(repeats):
+        out = work / f"out-{r}"
+        shutil.rmtree(out, ignore_errors=True)
+        t_first, _ = _timed(lambda: run_pipeline(raw_dir, out, models_dir, model, batch_size=batch_size, workers=1))
+        tokens = _n_tokens(out)
+        t_again, summary = _timed(lambda: run_pipeline(raw_dir, out, models_dir, model, batch_size=batch_size,
+                                                       workers=1))
+        counts = summary.get("counts", {})
+        first.append(t_first)
+        rerun.append(t_again)
+        fractions.append(t_again / t_first)
+        shutil.rmtree(out, ignore_errors=True)
+    med = _median(first)
+    return {
+        "tokens": tokens, "seconds": first, "median_s": round(med, 3), "tokens_per_s": round(tokens / med, 1),
+        "rerun_seconds": rerun, "rerun_median_s": round(_median(rerun), 3),
+        "rerun_fraction": round(_median(fractions), 4), "rerun_counts": counts,
+    }
+
+
+def workers_runs(raw_dir: Path, work: Path, batch_size: int, repeats: int, models_dir: str, model: str,
+                 workers: Sequence[int]) -> list[dict]:
+    """End-to-end runs per worker count, each loading the model afresh (the in-process cache is cleared)."""
+    from .flows import run_pipeline
+    from .nlp import analyzer as nlp
+
+    rows = []
+    for w in workers:
+        seconds, tokens = [], 0
+        for r in range(repeats):
+            nlp._ANALYZERS.clear()  # workers=1 analyzes in this process: make it load the model like a pool does
+            out = work / f"out-w{w}-{r}"
+            shutil.rmtree(out, ignore_errors=True)
+            t, _ = _timed(lambda: run_pipeline(raw_dir, out, models_dir, model, batch_size=batch_size, workers=w))
+            tokens = _n_tokens(out)
+            seconds.append(t)
+            shutil.rmtree(out, ignore_errors=True)
+        med = _median(seconds)
+        rows.append({"workers": w, "threads_per_worker": max(1, (os.cpu_count() or 1) // w), "tokens": tokens,
+                     "seconds": seconds, "median_s": round(med, 3), "tokens_per_s": round(tokens / med, 1)})
+    base = next((row["median_s"] for row in rows if row["workers"] == 1), rows[0]["median_s"] if rows else None)
+    for row in rows:
+        row["speedup_vs_1"] = round(base / row["median_s"], 3) if base else None
+    return rows
+
+
+def _tree_rss(proc) -> int:
+    import psutil
+
+    total = 0
+    try:
+        procs = [proc] + proc.children(recursive=True)
+    except psutil.NoSuchProcess:
+        return 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return total
+
+
+def memory_run(raw_dir: Path, out_dir: Path, batch_size: int, models_dir: str, model: str, workers: int = 1,
+               interval: float = 0.05) -> dict:
+    """One whole pipeline run in a fresh subprocess; peak RSS of its process tree (polled) and of the flow process."""
+    import psutil
+
+    result_file = out_dir.parent / f"{out_dir.name}.child.json"
+    args = {"raw_dir": str(raw_dir), "out_dir": str(out_dir), "models_dir": models_dir, "model": model,
+            "batch_size": batch_size, "workers": workers, "result": str(result_file)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))}
+    t0 = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "pipeline.bench", json.dumps(args)], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    handle = psutil.Process(child.pid)
+    peak = 0
+    while child.poll() is None:
+        peak = max(peak, _tree_rss(handle))
+        time.sleep(interval)
+    wall = time.perf_counter() - t0
+    output = child.stdout.read().decode(errors="replace") if child.stdout else ""
+    if child.returncode != 0 or not result_file.is_file():
+        raise RuntimeError(f"memory run failed (exit {child.returncode}):\n{output[-3000:]}")
+    inner = json.loads(result_file.read_text())
+    result_file.unlink()
+    return {"peak_tree_rss_mb": round(peak / 2**20, 1), "peak_flow_process_rss_mb": inner["maxrss_mb"],
+            "process_wall_s": round(wall, 2), "run_s": inner["run_s"], "tokens": inner["tokens"],
+            "documents": inner["documents"], "workers": workers}
+
+
+def _child(args: dict) -> None:
+    """Body of the memory subprocess: one run, then its own numbers into a JSON file."""
+    import resource
+
+    _quiet_prefect()
+    from .flows import run_pipeline
+
+    t, _ = _timed(lambda: run_pipeline(args["raw_dir"], args["out_dir"], args["models_dir"], args["model"],
+                                       batch_size=args["batch_size"], workers=args["workers"]))
+    from . import store
+
+    docs = store.load(args["out_dir"], ("documents",))["documents"]
+    maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # Linux: kilobytes
+    Path(args["result"]).write_text(json.dumps({
+        "run_s": round(t, 3), "tokens": int(docs["n_tokens"].sum()), "documents": int(len(docs)),
+        "maxrss_mb": round(maxrss_kb / 1024, 1)}))
+
+
+def _quiet_prefect() -> None:
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry calls from an offline box
+
+
+# --------------------------------------------------------------------------- the whole benchmark
+
+def machine_info(models_dir: str, model: str) -> dict:
+    import psutil
+
+    info = {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+            "processor": platform.processor() or platform.machine(),
+            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    for name in ("torch", "stanza", "prefect", "dask", "distributed", "pyarrow"):
+        try:
+            info[name] = __import__(name).__version__
+        except Exception:  # noqa: BLE001
+            info[name] = None
+    from .nlp.analyzer import locate_model
+
+    info["model"] = locate_model(models_dir, model).name
+    info["load_average"] = list(os.getloadavg())
+    return info
+
+
+def run_benchmark(sizes: Sequence[int] = (100, 1000), repeats: int = 3, workers: Sequence[int] = (1, 2),
+                  throughput_size: int | None = None, batch_size: int | None = None,
+                  models_dir: str | Path = "models", model: str = "auto",
+                  sources: Iterable[Path | str] = DEFAULT_SOURCES, log: Callable[[str], None] = print) -> dict:
+    _quiet_prefect()
+    from .flows import DEFAULT_BATCH_SIZE, run_pipeline
+
+    batch_size = batch_size or DEFAULT_BATCH_SIZE
+    models_dir = str(Path(models_dir).resolve())  # workers resolve it the same way
+    sizes = sorted(set(sizes))
+    n = throughput_size or sizes[0]
+    texts = source_texts(sources)
+    threads = max(1, (os.cpu_count() or 1))  # what the pipeline gives torch with workers=1
+    results: dict = {"machine": machine_info(models_dir, model),
+                     "settings": {"sizes": sizes, "throughput_size": n, "repeats": repeats, "workers": list(workers),
+                                  "batch_size": batch_size, "models_dir": models_dir, "model": model,
+                                  "sources": [str(s) for s in sources if Path(s).is_dir()],
+                                  "source_texts": len(texts)},
+                     "targets": TARGETS}
+    work = Path(tempfile.mkdtemp(prefix="pipeline-bench-"))
+    try:
+        raw = work / f"raw-{n}"
+        build_corpus(texts, n, raw)
+        fi_texts = finnish_texts(raw)
+        results["corpus"] = {"documents": n, "finnish_documents": len(fi_texts),
+                             "characters": sum(len(t) for t in fi_texts)}
+
+        log(f"warm-up: Prefect API server and model (corpus of {len(texts[:2])} texts)")
+        warm_raw = work / "raw-warmup"
+        build_corpus(texts[:2], 2, warm_raw)
+        cold, _ = _timed(lambda: run_pipeline(warm_raw, work / "out-warmup", models_dir, model,
+                                              batch_size=batch_size, workers=1))
+        results["cold_start_s"] = round(cold, 2)
+
+        log(f"raw Stanza: {len(fi_texts)} Finnish texts × {repeats}")
+        results["raw_stanza"] = raw_stanza(fi_texts, batch_size, repeats, models_dir, model, threads)
+        log(f"  {results['raw_stanza']['tokens_per_s']} tokens/s")
+
+        log(f"whole pipeline: N={n} × {repeats} (each followed by an unchanged re-run)")
+        pipe = pipeline_runs(raw, work, batch_size, repeats, models_dir, model)
+        pipe["ratio_to_raw"] = round(pipe["tokens_per_s"] / results["raw_stanza"]["tokens_per_s"], 3)
+        pipe["overhead_fraction"] = round(1 - results["raw_stanza"]["median_s"] / pipe["median_s"], 3)
+        pipe["tokens_match_raw"] = pipe["tokens"] == results["raw_stanza"]["tokens"]
+        results["pipeline"] = pipe
+        log(f"  {pipe['tokens_per_s']} tokens/s ({pipe['ratio_to_raw']} × raw); re-run {pipe['rerun_fraction']:.1%}")
+
+        log(f"workers {list(workers)}: N={n} × {repeats}, model loaded in every run")
+        results["workers"] = workers_runs(raw, work, batch_size, repeats, models_dir, model, workers)
+        for row in results["workers"]:
+            log(f"  workers={row['workers']}: {row['median_s']} s, speed-up {row['speedup_vs_1']}")
+
+        memory = []
+        for size in sizes:
+            raw_m = work / f"raw-mem-{size}"
+            if not raw_m.exists():
+                build_corpus(texts, size, raw_m)
+            log(f"memory: N={size} in a fresh process")
+            row = memory_run(raw_m, work / f"out-mem-{size}", batch_size, models_dir, model)
+            row["n"] = size
+            memory.append(row)
+            shutil.rmtree(work / f"out-mem-{size}", ignore_errors=True)
+            log(f"  peak {row['peak_tree_rss_mb']} MB (tree), {row['peak_flow_process_rss_mb']} MB (flow process)")
+        results["memory"] = memory
+        if len(memory) >= 2:
+            small, big = memory[0], memory[-1]
+            results["memory_growth"] = {
+                "from_n": small["n"], "to_n": big["n"],
+                "tree": round(big["peak_tree_rss_mb"] / small["peak_tree_rss_mb"], 3),
+                "flow_process": round(big["peak_flow_process_rss_mb"] / small["peak_flow_process_rss_mb"], 3)}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    results["machine"]["load_average_after"] = list(os.getloadavg())
+    return results
+
+
+def markdown_table(results: dict, command: str | None = None) -> str:
+    raw, pipe, m = results["raw_stanza"], results["pipeline"], results["machine"]
+    n = results["settings"]["throughput_size"]
+    lines = ["| measure | result | target |", "|---|---|---|",
+             f"| raw Stanza (N={n}, {raw['documents']} Finnish docs, {raw['tokens']} tokens, "
+             f"batch {results['settings']['batch_size']}) | {raw['tokens_per_s']:.0f} tokens/s | |",
+             f"| whole pipeline, fresh output folder | {pipe['tokens_per_s']:.0f} tokens/s = "
+             f"{pipe['ratio_to_raw']:.2f} × raw | ≥ {TARGETS['pipeline_vs_raw_min']} |",
+             f"| unchanged re-run | {pipe['rerun_median_s']:.2f} s = {pipe['rerun_fraction']:.1%} of the first run "
+             f"| ≤ {TARGETS['rerun_fraction_max']:.0%} |"]
+    for row in results.get("memory", []):
+        lines.append(f"| peak RSS, N={row['n']} ({row['tokens']} tokens, {row['run_s']:.0f} s) | "
+                     f"{row['peak_tree_rss_mb']:.0f} MB process tree, {row['peak_flow_process_rss_mb']:.0f} MB "
+                     f"flow process | |")
+    growth = results.get("memory_growth")
+    if growth:
+        lines.append(f"| peak RSS N={growth['to_n']} / N={growth['from_n']} | {growth['tree']:.2f} × (tree), "
+                     f"{growth['flow_process']:.2f} × (flow process) | ≤ {TARGETS['memory_growth_max']} × |")
+    for row in results.get("workers", []):
+        lines.append(f"| workers={row['workers']} (torch threads {row['threads_per_worker']}), N={n}, "
+                     f"model load included | {row['median_s']:.1f} s, {row['tokens_per_s']:.0f} tokens/s, "
+                     f"speed-up {row['speedup_vs_1']:.2f} × | |")
+    lines.append("")
+    lines.append(f"{m['cpu_count']} CPUs, {m['platform']}, Python {m['python']}, torch {m['torch']}, "
+                 f"stanza {m['stanza']}, prefect {m['prefect']}, model {m['model']}, {m['date']}; "
+                 f"medians of {results['settings']['repeats']} runs; cold start (Prefect server + model) "
+                 f"{results['cold_start_s']:.1f} s, not in the timings.")
+    if command:
+        lines.append(f"Command: `{command}`")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    _child(json.loads(sys.argv[1]))
