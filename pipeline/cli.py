@@ -232,6 +232,23 @@ def bench_cmd(
     typer.echo(f"\nresults written to {out}")
 
 
+@app.command("serve")
+def serve_cmd(
+    flows_file: Path = typer.Option(Path("flows.yaml"), help="Prefect deployment file (prefect.yaml format)."),
+    interval: Optional[float] = typer.Option(None, help="Run every SECONDS instead of the file's schedule (tests, demos)."),
+    raw_dir: Optional[Path] = typer.Option(None, help="Override the deployments' raw_dir parameter."),
+    out_dir: Optional[Path] = typer.Option(None, help="Override the deployments' out_dir parameter."),
+    models_dir: Optional[Path] = typer.Option(None, help="Override the deployments' models_dir parameter."),
+) -> None:
+    """Run the deployments in FLOWS_FILE on their schedule until Ctrl-C (local Prefect server unless PREFECT_API_URL is set)."""
+    from .serve import serve_flows
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API poll otherwise
+    serve_flows(flows_file, interval=interval, raw_dir=raw_dir, out_dir=out_dir, models_dir=models_dir,
+                echo=lambda msg: typer.echo(msg, err=True))
+
+
 def main() -> None:
     try:
         app(standalone_mode=False)

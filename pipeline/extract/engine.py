@@ -115,7 +115,7 @@ class Extractor:
                     line = ctx.layout.line_at(toks[s].start)
                     return self._block(ctx, rule, line.index, weight("heading"), group, count=None)
             elif construction == "copula":
-                if e < sb and doc[e].lower_ in COPULA_FORMS and doc[cue]._.case == "nom" and not _coordinated(doc, s, e, sa, sb):
+                if e < sb and doc[e].lower_ in COPULA_FORMS and doc[cue]._.case in ("nom", "par") and not _coordinated(doc, s, e, sa, sb):
                     start = e + 1
                     if start < sb and doc[start].lower_ == "olla":
                         start += 1
@@ -151,15 +151,26 @@ class Extractor:
         return []
 
     def _content(self, ctx: _Ctx, rule: CueRule, a: int, b: int, conf: float, group: str, anchor: int) -> list[Candidate]:
-        """Inline content [a, b) or, when nothing follows on the line, the block below."""
+        """Inline content from token `a` or, when nothing follows on the line, the block below.
+
+        The statement is the sentence that starts at `a`, bounded by `b` and by
+        the end of the anchor's line (Stanza may end a sentence at the colon of
+        "Visio: …", so the content can be the next sentence on the same line).
+        """
         toks = ctx.analysis.tokens
         anchor_line = ctx.layout.line_at(toks[anchor].start if anchor >= 0 else 0)
-        a = _skip_leading(ctx.doc, a, b)
-        same_line = [i for i in range(a, b) if toks[i].start < anchor_line.end + 1 and toks[i].start >= anchor_line.start]
-        if not same_line or all(ctx.doc[i].text in EDGE_PUNCT for i in same_line):
+        line_end = a
+        while line_end < len(toks) and toks[line_end].start < anchor_line.end:
+            line_end += 1
+        a = _skip_leading(ctx.doc, a, line_end)
+        if a >= line_end or all(ctx.doc[i].text in EDGE_PUNCT for i in range(a, line_end)):
             s_first = ctx.sentence_range(anchor if anchor >= 0 else 0)[0]
             return self._block(ctx, rule, anchor_line.index, conf, group, count=_announced_count(ctx.doc, anchor, s_first))
-        b = min(b, same_line[-1] + 1)
+        if self.rules.not_statement.match(ctx.doc[a].lower_):
+            return []  # "Arvot ovat ennallaan": talk about the statement, not the statement
+        if b <= a:
+            b = ctx.sentence_range(a)[1]
+        b = min(b, line_end, ctx.sentence_range(a)[1])
         b = _cut_at_foreign_concept(ctx.doc, a, b, rule.field)
         if rule.field in ("value", "goal") and rule.enumerate:
             return self._enumeration(ctx, rule, a, b, conf, group)
@@ -243,10 +254,15 @@ class Extractor:
         return out
 
     def _goal_paragraphs(self, ctx, rule, line_index, conf, group, count) -> list[Candidate]:
+        """Goals as paragraphs: the first sentence of each.  Without an announced
+        count ("neljä painopistettä:") only short, item-like paragraphs qualify."""
         paras = ctx.layout.paragraphs_after(line_index, count or MAX_BLOCK_ITEMS)
         out = []
         for para in paras:
             if _line_has_concept(ctx, para) or (not para.ends_sentence and len(para.text.split()) <= 4):
+                break
+            rng = _tokens_in(ctx, para.content_start, para.end)
+            if count is None and (len({ctx.analysis.tokens[i].sentence for i in rng}) > 2 or len(rng) > 40):
                 break
             span = _first_sentence(ctx, para)
             cand = self._line_candidate(ctx, rule, span, conf * 0.85, group)
@@ -427,15 +443,20 @@ def normalize_value(doc, a: int, b: int) -> str:
     toks = [t for t in doc[a:b] if not t.is_punct]
     if not toks:
         return ""
-    if len(toks) >= 2 and toks[-1].pos_ == "VERB" and toks[-1].lower_.endswith("en") and toks[-2].pos_ in ("NOUN", "PROPN"):
-        return toks[-2].lemma_.lower().replace("#", "")  # "luottamusta vahvistaen" → luottamus
+    words = [t.lower_ for t in toks]
+    if all(lay.is_all_caps_word(t.text) for t in toks):
+        return " ".join(words)  # "VAIKUTTAVUUS": a heading in capitals is already the base form
+    last, prev = toks[-1], toks[-2] if len(toks) >= 2 else None
+    if prev is not None and prev.pos_ in ("NOUN", "PROPN", "ADJ") and (
+            (last.pos_ == "VERB" and last.lower_.endswith("en")) or last.lower_.endswith(("aen", "äen", "den"))):
+        return prev.lemma_.lower().replace("#", "")  # "luottamusta vahvistaen" → luottamus
     if len(toks) == 1:
-        tok = toks[0]
-        m = _SESTI.match(tok.lower_)
-        if tok.pos_ == "ADV" and m:
+        m = _SESTI.match(words[0])
+        if m:
             return m.group(1) + "suus"  # "vastuullisesti" → vastuullisuus
-        return tok.lemma_.lower().replace("#", "") if tok.pos_ != "ADV" else tok.lower_
-    if any(t.pos_ in ("VERB", "AUX", "ADV", "ADP") for t in toks):
+        return toks[0].lower_ if toks[0].pos_ == "ADV" else toks[0].lemma_.lower().replace("#", "")
+    if words[0].endswith("mme") or any(t.pos_ in ("VERB", "AUX", "ADV", "ADP") for t in toks):
+        # "Kohtaamme ihmislähtöisesti …": a clause has no nominative; keep the phrase.
         return " ".join(doc[a:b].text.lower().split())
     if all(t.pos_ in ("NOUN", "PROPN") for t in toks):
         return " ".join(doc[a:b].text.lower().split())  # "ihmiseltä ihmiselle": a phrase, not a compound

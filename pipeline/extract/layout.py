@@ -23,6 +23,7 @@ class Line:
     content_start: int  # after indentation and any list marker
     indent: int
     marker: str | None  # "bullet" | "number" | None
+    symbol: str | None  # the bullet character, or None for numbered items
     text: str  # the line's content (after the marker), stripped on the right
 
     @property
@@ -44,15 +45,16 @@ def lines_of(text: str) -> list[Line]:
     for i, raw in enumerate(text.split("\n")):
         start, end = pos, pos + len(raw)
         pos = end + 1
-        marker, cstart, indent = None, start, len(raw) - len(raw.lstrip(" \t\u00a0"))
+        marker, symbol, cstart, indent = None, None, start, len(raw) - len(raw.lstrip(" \t\u00a0"))
         m = BULLET.match(raw) or NUMBERED.match(raw)
         if m and raw[m.end():].strip():
             marker = "bullet" if m.re is BULLET else "number"
+            symbol = m.group(2) if marker == "bullet" else None
             cstart = start + m.end()
         else:
             cstart = start + indent
         content = text[cstart:end].rstrip()
-        out.append(Line(i, start, cstart + len(content), cstart, indent, marker, content))
+        out.append(Line(i, start, cstart + len(content), cstart, indent, marker, symbol, content))
     return out
 
 
@@ -95,7 +97,8 @@ class Layout:
             return []
         items, top_indent = [], first.indent
         ln: Line | None = first
-        while ln is not None and ln.is_item:
+        # A list keeps its marker: a "— " line after a "•" list is a quotation, not an item.
+        while ln is not None and ln.is_item and (ln.indent > top_indent or ln.symbol == first.symbol):
             if ln.indent <= top_indent:
                 items.append(ln)
             ln = self.next_nonblank(ln.index, max_gap=3)

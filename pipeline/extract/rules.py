@@ -21,7 +21,7 @@ RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 # Bump when the extraction code changes behaviour, so stored extractions are redone.
 ENGINE_VERSION = "1"
 CONSTRUCTIONS = ("colon", "heading", "copula", "quote", "dash", "relative", "list_follows", "after")
-CONCEPT_KEYS = {"mission", "vision", "value", "goal", "blocker"}
+CONCEPT_KEYS = {"mission", "vision", "value", "goal", "blocker", "not_statement"}
 RULE_KEYS = {"id", "field", "comment", "pattern", "takes", "confidence", "keep_last", "enumerate"}
 
 
@@ -48,6 +48,7 @@ class Concept:
 class RuleSet:
     cues: tuple[CueRule, ...]
     concepts: tuple[Concept, ...]
+    not_statement: re.Pattern
     metadata: dict
     version: str
 
@@ -98,6 +99,8 @@ def _validate_concepts(path: Path, raw) -> tuple[Concept, ...]:
         raise RuleError(f"{path.name}: top-level keys must be among {', '.join(sorted(CONCEPT_KEYS))}")
     out = []
     for key, entries in raw.items():
+        if key == "not_statement":
+            continue
         for entry in entries or []:
             if not isinstance(entry, dict) or not entry.get("lemma"):
                 raise RuleError(f"{path.name}: {key}: every concept needs a lemma")
@@ -149,12 +152,17 @@ def load_rules(rules_dir: Path | str | None = None) -> RuleSet:
     seen: set = set()
     cues = tuple(_validate_cue(files["cues"], r, seen) for r in raw_cues)
     validate_patterns(cues, files["cues"])
-    concepts = _validate_concepts(files["concepts"], _load_yaml(files["concepts"]))
+    raw_concepts = _load_yaml(files["concepts"])
+    concepts = _validate_concepts(files["concepts"], raw_concepts)
+    try:
+        not_statement = re.compile(raw_concepts.get("not_statement") or "(?!)", re.I)
+    except re.error as err:
+        raise RuleError(f"{files['concepts'].name}: not_statement: bad regex ({err})") from None
     metadata = _validate_metadata(files["metadata"], _load_yaml(files["metadata"]))
     digest = hashlib.sha256(ENGINE_VERSION.encode())
     for path in sorted(files.values()):
         digest.update(path.read_bytes())
-    return RuleSet(cues, concepts, metadata, digest.hexdigest()[:12])
+    return RuleSet(cues, concepts, not_statement, metadata, digest.hexdigest()[:12])
 
 
 @lru_cache(maxsize=4)

@@ -13,7 +13,7 @@ from spacy.tokens import Doc, Token
 
 from ..types import Analysis
 
-POSSESSIVE = ("mme", "nne", "nsa", "nsä", "ni", "si")
+POSSESSIVE = ("mme", "nne", "nsa", "nsä")  # not -ni/-si: they clash with -ksi; strategies speak as "we"
 _ILLATIVE = re.compile(r"(h[aeiouyäö]n?|([aeiouyäö])\2n?|siin|seen)$")
 _PARTICIPLE = re.compile(r"(tu|ty|nut|nyt|lut|lyt|rut|ryt|sut|syt)$")
 
@@ -53,16 +53,18 @@ def guess_case(surface: str, lemma: str) -> str:
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
             w, possessive = w[: -len(suffix)], True
             break
-    if w == lemma:
-        return "nom"
+    # Endings first: an undertrained lemmatizer may return the surface form as
+    # the lemma, which must not make "tavoitteena" look nominative.
     for ending, case in (("ksi", "tra"), ("ssa", "ine"), ("ssä", "ine"), ("sta", "ela"), ("stä", "ela"),
                          ("lla", "ade"), ("llä", "ade"), ("lta", "abl"), ("ltä", "abl"), ("lle", "all")):
         if w.endswith(ending):
             return case
-    if _ILLATIVE.search(w) and not lemma.endswith(w[-2:]):
-        return "ill"
     if w.endswith(("na", "nä")):
         return "ess"
+    if _ILLATIVE.search(w) and not lemma.endswith(w[-2:]):
+        return "ill"
+    if w == lemma:
+        return "nom"
     if w.endswith("n"):
         return "gen"
     if w.endswith("t") or (possessive and lemma.startswith(w[:-1])):
@@ -72,8 +74,15 @@ def guess_case(surface: str, lemma: str) -> str:
     return "other"
 
 
+_STRICT_PARTICIPLE = re.compile(r"(ttu|tty|nut|nyt|ltu|lty|htu|hty|stu|sty)$")
+
+
 def is_past_participle(surface: str, upos: str) -> bool:
-    return upos in ("VERB", "AUX", "ADJ") and bool(_PARTICIPLE.search(surface.lower()))
+    """'on kirkastettu', 'on määritelty': a perfect tense, not a copula statement."""
+    word = surface.lower()
+    if upos in ("VERB", "AUX", "ADJ"):
+        return bool(_PARTICIPLE.search(word))
+    return len(word) >= 6 and bool(_STRICT_PARTICIPLE.search(word))  # tagger may call it a noun
 
 
 def to_spacy(analysis: Analysis, concept_of) -> Doc:
