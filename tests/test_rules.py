@@ -1,0 +1,61 @@
+"""Extraction rules are data: they load, carry ids and comments, and fail loudly when broken."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from pipeline.errors import RuleError
+from pipeline.extract.rules import RULES_DIR, load_rules
+
+
+@pytest.fixture
+def rules_copy(tmp_path):
+    dst = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, dst)
+    return dst
+
+
+def test_load_rules_shipped_rules_have_unique_ids_and_comments():
+    rules = load_rules()
+    ids = [r.id for r in rules.cues]
+    assert len(ids) == len(set(ids)) and all(r.comment for r in rules.cues)
+    assert {r.field for r in rules.cues} == {"mission", "vision", "value", "goal"}
+
+
+def test_load_rules_invalid_pattern_fails_naming_file_and_rule(rules_copy):
+    path = rules_copy / "cues.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n- id: broken.rule\n  field: goal\n  comment: x\n"
+                    "  pattern: [{NOT_AN_ATTRIBUTE: foo}]\n  takes: [colon]\n", encoding="utf-8")
+    with pytest.raises(RuleError, match=r"cues.yaml: rule broken.rule: invalid pattern"):
+        load_rules(rules_copy)
+
+
+def test_load_rules_duplicate_id_fails(rules_copy):
+    path = rules_copy / "cues.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n- id: mission.cue\n  field: mission\n  comment: x\n"
+                    "  pattern: [{LOWER: missio}]\n  takes: [colon]\n", encoding="utf-8")
+    with pytest.raises(RuleError, match="rule mission.cue: duplicate rule id"):
+        load_rules(rules_copy)
+
+
+def test_load_rules_unknown_construction_fails(rules_copy):
+    path = rules_copy / "cues.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n- id: odd.rule\n  field: vision\n  comment: x\n"
+                    "  pattern: [{LOWER: visio}]\n  takes: [telepathy]\n", encoding="utf-8")
+    with pytest.raises(RuleError, match="rule odd.rule: takes must list constructions"):
+        load_rules(rules_copy)
+
+
+def test_load_rules_bad_concept_regex_fails(rules_copy):
+    path = rules_copy / "concepts.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace('forms: "^missio"', 'forms: "^missio("'), encoding="utf-8")
+    with pytest.raises(RuleError, match=r"concepts.yaml: mission/missio: bad forms regex"):
+        load_rules(rules_copy)
+
+
+def test_load_rules_version_changes_with_rule_files(rules_copy):
+    before = load_rules(rules_copy).version
+    path = rules_copy / "cues.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("confidence: 0.95", "confidence: 0.94", 1), encoding="utf-8")
+    assert load_rules(rules_copy).version != before

@@ -1,0 +1,85 @@
+"""The output contract: fixed schema, atomic publication, one writer at a time."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pandas as pd
+import pytest
+
+from pipeline import store
+from pipeline.errors import OutputError, OutputLockedError
+from pipeline.schema import TABLES
+from pipeline.types import Analysis, DocumentMetadata, DocumentResult, Extraction, RawDocument, Sentence, Token
+
+TEXT = "Arvot: rohkeus."
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def _result(doc_id="a", status="ok"):
+    raw = RawDocument(doc_id, f"{doc_id}.txt", "0" * 64, status, None if status == "ok" else "empty file",
+                      TEXT if status == "ok" else None, "utf-8", "fi", 15)
+    if status != "ok":
+        return DocumentResult(raw)
+    toks = (Token(0, 0, "Arvot", "arvo", "NOUN", 0, 5), Token(1, 0, ":", ":", "PUNCT", 5, 6),
+            Token(2, 0, "rohkeus", "rohkeus", "NOUN", 7, 14), Token(3, 0, ".", ".", "PUNCT", 14, 15))
+    analysis = Analysis(doc_id, TEXT, (Sentence(0, 0, 15, 0, 4),), toks, "fi-test@0")
+    ext = (Extraction(doc_id, "value", 1, "rohkeus", "rohkeus", 7, 14, 0, "value.cue", 0.95),)
+    return DocumentResult(raw, analysis, DocumentMetadata(region="Testin hyvinvointialue"), ext)
+
+
+def _publish(out, results):
+    with store.open_run(out) as (writer, _previous):
+        for r in results:
+            writer.add(r, NOW, "rules1")
+        return writer.commit({"model": "fi-test@0"})
+
+
+def test_load_before_any_run_raises_clear_error(tmp_path):
+    with pytest.raises(OutputError, match="no complete run"):
+        store.load(tmp_path)
+
+
+def test_commit_tables_have_fixed_schema_and_dtypes(tmp_path):
+    _publish(tmp_path, [_result("a"), _result("b", "rejected")])
+    tables = store.load(tmp_path)
+    for name, schema in TABLES.items():
+        assert list(tables[name].columns) == schema.names
+        assert pd.read_parquet(tmp_path / f"{name}.parquet").dtypes.equals(tables[name].dtypes)
+    docs = tables["documents"]
+    assert str(docs["n_tokens"].dtype) == "int64" and str(docs["processed_at"].dtype) == "datetime64[us, UTC]"
+    assert list(docs["status"]) == ["ok", "rejected"] and docs["reason"].isna().tolist() == [True, False]
+    assert list(tables["strategies"].loc[0, "values"]) == ["rohkeus"]
+    ext = tables["extractions"].iloc[0]
+    assert docs.loc[0, "text"][ext.start:ext.end] == ext.text
+
+
+def test_commit_empty_run_still_writes_every_table_with_schema(tmp_path):
+    _publish(tmp_path, [_result("x", "rejected")])
+    tables = store.load(tmp_path)
+    assert len(tables["tokens"]) == 0 and list(tables["tokens"].columns) == TABLES["tokens"].names
+
+
+def test_open_run_failure_publishes_nothing_and_keeps_previous(tmp_path):
+    first = _publish(tmp_path, [_result("a")])
+    with pytest.raises(RuntimeError):
+        with store.open_run(tmp_path) as (writer, _):
+            writer.add(_result("b"), NOW, "rules1")
+            raise RuntimeError("crash mid-run")
+    assert store.resolve_run(tmp_path) == first.resolve()
+    assert list(store.load(tmp_path)["documents"]["doc_id"]) == ["a"]
+    assert not list((tmp_path / "runs").glob(".staging-*"))
+
+
+def test_second_writer_gets_one_line_locked_error(tmp_path):
+    with store.open_run(tmp_path):
+        with pytest.raises(OutputLockedError) as err:
+            with store.open_run(tmp_path):
+                pass
+    assert "being written by another run" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_commit_keeps_current_and_previous_run_only(tmp_path):
+    runs = [_publish(tmp_path, [_result("a")]) for _ in range(3)]
+    kept = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    assert kept == sorted([runs[1].name, runs[2].name])
+    assert store.previous_run(tmp_path).name == runs[1].name
