@@ -26,6 +26,10 @@ DASHES = {"–", "—", "-", "−"}
 CONJ = {"ja", "sekä", "tai", "&"}
 EDGE_PUNCT = {".", ",", ";", ":", "!", "?", "…"} | DASHES | OPEN_QUOTES | CLOSE_QUOTES
 COPULA_FORMS = {"on", "ovat", "oli", "olivat"}
+# Words that may stand between a cue and the quotation that states it:
+# "missio on ”…”", "perustehtäväksi eli missioksi puolestaan on määritelty ”…”".
+QUOTE_BRIDGE = COPULA_FORMS | {"eli", "olla", "kuuluu", ":", "puolestaan", "määritelty", "määritellyt", "nimetty",
+                               "kiteytetty", "tiivistetty", "siis"}
 NUMBER_WORDS = {"yksi": 1, "kaksi": 2, "kolme": 3, "neljä": 4, "viisi": 5, "kuusi": 6, "seitsemän": 7,
                 "kahdeksan": 8, "yhdeksän": 9, "kymmenen": 10}
 CONSTRUCTION_WEIGHT = {"colon": 1.0, "heading": 1.0, "quote": 1.0, "copula": 0.95, "relative": 0.95,
@@ -124,7 +128,8 @@ class Extractor:
                     return self._content(ctx, rule, start, sb, weight("copula"), group, anchor=e)
             elif construction == "quote":
                 q = next((i for i in range(e, min(e + 6, sb)) if doc[i].text in OPEN_QUOTES), None)
-                if q is not None:
+                if q is not None and (doc[cue]._.case == "tra" or all(
+                        doc[i].lower_ in QUOTE_BRIDGE or doc[i]._.concept == rule.field for i in range(e, q))):
                     close = next((i for i in range(q + 1, sb) if doc[i].text in CLOSE_QUOTES), sb)
                     if close > q + 1:
                         return self._single(ctx, rule, q + 1, close, weight("quote"), group)
@@ -331,7 +336,7 @@ def _coordinated(doc, s: int, e: int, sa: int, sb: int) -> bool:
 def _relative_clause(doc, e: int, sb: int) -> int | None:
     """Start of the content after ', jotka ovat [nimeltään]' within three tokens of the cue."""
     for i in range(e, min(e + 3, sb)):
-        if doc[i].text == "," and i + 2 < sb + 1 and i + 2 <= sb - 1 + 1:
+        if doc[i].text == ",":
             if i + 2 < sb and doc[i + 1].lower_ in ("jotka", "joita", "joka") and doc[i + 2].lemma_ == "olla":
                 start = i + 3
                 if start < sb and doc[start].lower_ == "nimeltään":
