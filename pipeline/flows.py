@@ -20,6 +20,7 @@ from prefect import flow, get_run_logger, task
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from . import extract, incremental, ingest, store
+from .errors import PipelineError
 from .nlp import analyzer as nlp
 from .types import Analysis, DocumentMetadata, DocumentResult, RawDocument, SourceFile, StageSpec, WorkItem
 
@@ -44,12 +45,25 @@ def init_worker(models_dir: str, model_choice: str, threads: int) -> None:
 
 # --------------------------------------------------------------------------- tasks
 
-@task(name="discover", retries=2, retry_delay_seconds=1)
+def _retry_on_io_error(task, task_run, state) -> bool:
+    """Retry only transient I/O failures, never a user error such as a missing folder."""
+    try:
+        state.result()
+    except PipelineError:
+        return False
+    except OSError:
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+    return False
+
+
+@task(name="discover", retries=2, retry_delay_seconds=1, retry_condition_fn=_retry_on_io_error)
 def discover_task(raw_dir: str) -> list[SourceFile]:
     return ingest.discover(Path(raw_dir))
 
 
-@task(name="read-and-validate", retries=2, retry_delay_seconds=1)
+@task(name="read-and-validate", retries=2, retry_delay_seconds=1, retry_condition_fn=_retry_on_io_error)
 def read_task(sources: list[SourceFile], max_bytes: int) -> list[RawDocument]:
     return [ingest.read_document(src, max_bytes) for src in sources]
 

@@ -72,19 +72,6 @@ def load_deployments(flows_file: Path | str = DEFAULT_FLOWS_FILE) -> list[Deploy
         raise ConfigError(f"cannot read flows file {path}: {str(err).splitlines()[0]}") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("deployments"), list) or not raw["deployments"]:
         raise ConfigError(f"{path} has no `deployments:` list; see flows.yaml in the repository for the format")
-    try:  # Prefect's own model of the file, where this Prefect version has it
-        from prefect.cli.deploy._models import PrefectYamlModel
-    except ImportError:  # pragma: no cover - a Prefect without it: the checks below still apply
-        PrefectYamlModel = None
-    if PrefectYamlModel is not None:
-        from pydantic import ValidationError
-
-        try:
-            PrefectYamlModel.model_validate(raw)
-        except ValidationError as err:
-            first = err.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise ConfigError(f"{path}: invalid deployment file at {where}: {first['msg']}") from None
     specs = []
     for i, dep in enumerate(raw["deployments"]):
         if not isinstance(dep, dict) or not dep.get("name") or not dep.get("entrypoint"):
@@ -100,7 +87,24 @@ def load_deployments(flows_file: Path | str = DEFAULT_FLOWS_FILE) -> list[Deploy
             parameters=dict(dep.get("parameters") or {}), schedules=tuple(schedules),
             description=dep.get("description"), tags=tuple([tags] if isinstance(tags, str) else tags),
         ))
+    _validate_with_prefect(path, raw)
     return specs
+
+
+def _validate_with_prefect(path: Path, raw: dict) -> None:
+    """Check the file with the model `prefect deploy` reads it with (where this Prefect has it)."""
+    try:
+        from prefect.cli.deploy._models import PrefectYamlModel
+    except ImportError:  # pragma: no cover - another Prefect version: the checks above still apply
+        return
+    from pydantic import ValidationError
+
+    try:
+        PrefectYamlModel.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"] if not any(c in str(p) for c in "[("))
+        raise ConfigError(f"{path}: invalid deployment file at {where}: {first['msg']}") from None
 
 
 def build_schedules(spec: DeploymentSpec, interval: float | None = None) -> list:
@@ -164,9 +168,11 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 class LocalServer:
     """`prefect server start` on 127.0.0.1 as a child process (its own process group)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int | None = None, log_path: Path | None = None):
+    def __init__(self, host: str = "127.0.0.1", port: int | None = None, log_path: Path | None = None,
+                 env: dict[str, str] | None = None):
         self.host = host
         self.port = port
+        self.env = env  # the server's environment (default: this process's)
         self.proc: subprocess.Popen | None = None
         self.log_path = log_path or Path(tempfile.mkstemp(prefix="prefect-server-", suffix=".log")[1])
 
@@ -181,8 +187,8 @@ class LocalServer:
     def start(self, timeout: float = SERVER_START_TIMEOUT) -> None:
         for attempt in range(3):  # another process may take the free port before the server binds it
             self.port = self.port if (attempt == 0 and self.port) else _free_port(self.host)
-            env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": os.environ.get(
-                "PREFECT_SERVER_ANALYTICS_ENABLED", "false")}
+            env = dict(os.environ if self.env is None else self.env)
+            env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no phoning home from a local server
             env.pop("PREFECT_API_URL", None)
             with open(self.log_path, "ab") as log:
                 self.proc = subprocess.Popen(

@@ -1,0 +1,48 @@
+"""Planning what a run recomputes, and checking stage requirements when a pipeline is built."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.errors import StageRequirementError
+from pipeline.flows import STAGES
+from pipeline.incremental import check_stages, plan
+from pipeline.types import RawDocument, StageSpec
+
+
+def _raw(doc_id, sha="a", status="ok", text="Teksti."):
+    return RawDocument(doc_id, f"{doc_id}.txt", sha, status, text=text if status == "ok" else None)
+
+
+PREV = {"same": {"status": "ok", "sha256": "a", "model": "m1", "rules_version": "r1", "text": "Teksti."},
+        "edited": {"status": "ok", "sha256": "a", "model": "m1", "rules_version": "r1", "text": "Teksti."}}
+
+
+def test_plan_unchanged_file_reuses_everything_and_edited_file_is_analyzed():
+    work = plan([_raw("same"), _raw("edited", sha="b"), _raw("new")], PREV, "m1", "r1")
+    assert [(w.raw.doc_id, w.action) for w in work] == [("edited", "analyze"), ("new", "analyze"), ("same", "reuse_all")]
+
+
+def test_plan_rules_change_reextracts_without_reanalysis():
+    work = plan([_raw("same")], PREV, "m1", "r2")
+    assert [w.action for w in work] == ["reuse_analysis"]
+
+
+def test_plan_model_change_reanalyzes():
+    assert [w.action for w in plan([_raw("same")], PREV, "m2", "r1")] == ["analyze"]
+
+
+def test_plan_rejected_files_are_not_planned():
+    assert plan([_raw("bad", status="rejected")], PREV, "m1", "r1") == []
+
+
+def test_check_stages_lists_every_missing_requirement_in_one_error():
+    stages = [StageSpec("a", frozenset(), frozenset({"text"})),
+              StageSpec("b", frozenset({"tokens", "lemmas"}), frozenset({"x"})),
+              StageSpec("c", frozenset({"x", "upos"}), frozenset())]
+    with pytest.raises(StageRequirementError) as err:
+        check_stages(stages)
+    assert str(err.value) == "pipeline cannot be built: b needs lemmas, tokens; c needs upos"
+
+
+def test_check_stages_shipped_pipeline_is_complete():
+    check_stages(STAGES)
