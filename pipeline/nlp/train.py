@@ -244,8 +244,17 @@ def train_all(ud_root: Path, model_dir: Path, settings: TrainSettings, stages=("
         extra.unlink()
     shutil.rmtree(work)
     write_resources(staging)
+    previous_card = {}
+    if (model_dir / "MODEL_CARD.json").exists():
+        previous_card = json.loads((model_dir / "MODEL_CARD.json").read_text(encoding="utf-8"))
+    # Each stage remembers the run that trained it, so retraining one stage keeps the others' record.
+    history = dict(previous_card.get("stages", {}))
+    for stage in stages:
+        history[stage] = {"settings": asdict(settings), "stanza_version": stanza.__version__,
+                          "seconds": round(time.time() - t0)}
     card = {
         "name": "fi-compact",
+        "stages": history,
         "package": PACKAGE,
         "processors": ["tokenize", "pos", "lemma"],
         "stanza_version": stanza.__version__,
