@@ -141,24 +141,30 @@ def pipeline_runs(raw_dir: Path, work: Path, batch_size: int, repeats: int, mode
     """`run_pipeline` into a fresh folder, then unchanged into the same folder, `repeats` times."""
     from .flows import run_pipeline
 
-    first, rerun, fractions, tokens, counts = [], [], [], 0, {}
+    first, rerun, fractions, tokens, counts, error = [], [], [], 0, {}, None
     for r in range(repeats):
         out = work / f"out-{r}"
         shutil.rmtree(out, ignore_errors=True)
         t_first, _ = _timed(lambda: run_pipeline(raw_dir, out, models_dir, model, batch_size=batch_size, workers=1))
         tokens = _n_tokens(out)
-        t_again, summary = _timed(lambda: run_pipeline(raw_dir, out, models_dir, model, batch_size=batch_size,
-                                                       workers=1))
-        counts = summary.get("counts", {})
         first.append(t_first)
-        rerun.append(t_again)
-        fractions.append(t_again / t_first)
+        if error is None:
+            try:
+                t_again, summary = _timed(lambda: run_pipeline(raw_dir, out, models_dir, model,
+                                                               batch_size=batch_size, workers=1))
+            except Exception as err:  # noqa: BLE001 - a failing re-run is a result to report, not a crash
+                error = f"{type(err).__name__}: {err}"
+            else:
+                counts = summary.get("counts", {})
+                rerun.append(t_again)
+                fractions.append(t_again / t_first)
         shutil.rmtree(out, ignore_errors=True)
     med = _median(first)
     return {
         "tokens": tokens, "seconds": first, "median_s": round(med, 3), "tokens_per_s": round(tokens / med, 1),
-        "rerun_seconds": rerun, "rerun_median_s": round(_median(rerun), 3),
-        "rerun_fraction": round(_median(fractions), 4), "rerun_counts": counts,
+        "rerun_seconds": rerun, "rerun_median_s": round(_median(rerun), 3) if rerun else None,
+        "rerun_fraction": round(_median(fractions), 4) if fractions else None, "rerun_counts": counts,
+        "rerun_error": error,
     }
 
 
@@ -254,6 +260,8 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry calls from an offline box
+    # The ephemeral API server's 20 s start-up limit is too short on a busy 2-core machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 # --------------------------------------------------------------------------- the whole benchmark
@@ -321,7 +329,8 @@ def run_benchmark(sizes: Sequence[int] = (100, 1000), repeats: int = 3, workers:
         pipe["overhead_fraction"] = round(1 - results["raw_stanza"]["median_s"] / pipe["median_s"], 3)
         pipe["tokens_match_raw"] = pipe["tokens"] == results["raw_stanza"]["tokens"]
         results["pipeline"] = pipe
-        log(f"  {pipe['tokens_per_s']} tokens/s ({pipe['ratio_to_raw']} × raw); re-run {pipe['rerun_fraction']:.1%}")
+        rerun = f"{pipe['rerun_fraction']:.1%}" if pipe["rerun_error"] is None else f"FAILED ({pipe['rerun_error']})"
+        log(f"  {pipe['tokens_per_s']} tokens/s ({pipe['ratio_to_raw']} × raw); re-run {rerun}")
 
         log(f"workers {list(workers)}: N={n} × {repeats}, model loaded in every run")
         results["workers"] = workers_runs(raw, work, batch_size, repeats, models_dir, model, workers)
@@ -360,8 +369,9 @@ def markdown_table(results: dict, command: str | None = None) -> str:
              f"batch {results['settings']['batch_size']}) | {raw['tokens_per_s']:.0f} tokens/s | |",
              f"| whole pipeline, fresh output folder | {pipe['tokens_per_s']:.0f} tokens/s = "
              f"{pipe['ratio_to_raw']:.2f} × raw | ≥ {TARGETS['pipeline_vs_raw_min']} |",
-             f"| unchanged re-run | {pipe['rerun_median_s']:.2f} s = {pipe['rerun_fraction']:.1%} of the first run "
-             f"| ≤ {TARGETS['rerun_fraction_max']:.0%} |"]
+             f"| unchanged re-run | " + (f"{pipe['rerun_median_s']:.2f} s = {pipe['rerun_fraction']:.1%} of the first run"
+                                         if pipe["rerun_error"] is None else f"failed: {pipe['rerun_error'][:120]}")
+             + f" | ≤ {TARGETS['rerun_fraction_max']:.0%} |"]
     for row in results.get("memory", []):
         lines.append(f"| peak RSS, N={row['n']} ({row['tokens']} tokens, {row['run_s']:.0f} s) | "
                      f"{row['peak_tree_rss_mb']:.0f} MB process tree, {row['peak_flow_process_rss_mb']:.0f} MB "

@@ -409,33 +409,29 @@ def _has_noun(doc, a: int, b: int) -> bool:
 
 
 def split_goals(doc, a: int, b: int) -> list[tuple[int, int]]:
-    """Goals are phrases that may contain 'ja' themselves: split at commas, and the last
-    segment at its first conjunction (the list's final 'ja' / 'sekä'); a segment
-    without a noun ('vaikuttavat,') belongs to the next one."""
-    commas = [i for i in range(a, b) if doc[i].text in {",", ";"}]
-    segs, cur = [], a
-    for c in commas:
-        segs.append((cur, c))
-        cur = c + 1
-    segs.append((cur, b))
+    """Goals are phrases that may contain 'ja' themselves: split at commas, and the
+    last segment at its first conjunction (the list's final 'ja' / 'sekä').  A lone
+    modifier ('vaikuttavat, kustannustehokkaat sekä saavutettavat palvelut') belongs
+    to the segment after it."""
+    cuts = [i for i in range(a, b) if doc[i].text in {",", ";"}]
+    segs = [(lo, hi) for lo, hi in zip([a] + [c + 1 for c in cuts], cuts + [b]) if hi > lo]
+    if not segs:
+        return []
     last_a, last_b = segs[-1]
-    conj = next((i for i in range(last_a + 1, last_b) if doc[i].lower_ in ("ja", "sekä")), None)
-    if conj is not None and len(segs) > 1 or (conj is not None and len(segs) == 1 and _has_noun(doc, last_a, conj)
-                                             and _has_noun(doc, conj + 1, last_b)):
+    conj = next((i for i in range(last_a + 1, last_b - 1) if doc[i].lower_ in ("ja", "sekä")), None)
+    if conj is not None and (len(segs) > 1 or (_has_noun(doc, last_a, conj) and _has_noun(doc, conj + 1, last_b))):
         segs[-1:] = [(last_a, conj), (conj + 1, last_b)]
     merged: list[tuple[int, int]] = []
     carry = None
-    for sa_, sb_ in segs:
-        if carry is not None:
-            sa_ = carry
-            carry = None
-        if not _has_noun(doc, sa_, sb_) and (sa_, sb_) != segs[-1]:
-            carry = sa_
+    for i, (lo, hi) in enumerate(segs):
+        lo = carry if carry is not None else lo
+        carry = None
+        lone_modifier = hi - lo == 1 and doc[lo].pos_ not in ("NOUN", "PROPN")
+        if lone_modifier and i + 1 < len(segs):
+            carry = lo
             continue
-        merged.append((sa_, sb_))
-    if carry is not None and merged:
-        merged[-1] = (merged[-1][0], b)
-    return [m for m in merged if m[1] > m[0]]
+        merged.append((lo, hi))
+    return merged
 
 
 # ---------------------------------------------------------------------- normalization
@@ -443,29 +439,60 @@ def split_goals(doc, a: int, b: int) -> list[tuple[int, int]]:
 _SESTI = re.compile(r"(.{4,})sesti$")
 
 
+_PARTICIPLE_NOM = re.compile(r"v[aä]$")
+_PARTICIPLE_PAR = re.compile(r"v(aa|ää)$")
+_PARTITIVE_TO_NOM = ((re.compile(r"(uu|yy)(tta|ttä)$"), r"\1s"), (re.compile(r"(u|y)(sta|stä)$"), r"\1s"),
+                     (re.compile(r"mis(ta|tä)$"), "minen"), (re.compile(r"(lli)s(ta|tä)$"), r"\1nen"))
+_FINITE_SKIP = re.compile(r"(v[aä]|v(aa|ää)|nut|nyt|ttu|tty|en)$")
+
+
+def nominal_form(surface: str, lemma: str, pos: str) -> str:
+    """The nominative a value word stands for.
+
+    UD lemmatizes participles to the verb ("kunnioittavaa" → kunnioittaa), and a
+    small model sometimes turns nouns into verbs ("luottamus" → luottaa); a value
+    is a noun or an adjective, so those cases are repaired from the surface form.
+    """
+    word, lemma = surface.lower(), lemma.lower().replace("#", "")
+    verb_like = lemma.endswith(("a", "ä")) and lemma != word and pos in ("VERB", "AUX", "ADJ", "NOUN")
+    if _PARTICIPLE_NOM.search(word) and verb_like and not word.endswith(("aa", "ää")):
+        return word  # "arvostava", "luotettava"
+    if _PARTICIPLE_PAR.search(word) and verb_like:
+        return word[:-1]  # "kunnioittavaa" → kunnioittava
+    if verb_like and word.endswith(("us", "ys")):
+        return word  # "luottamus" tagged as a verb
+    if verb_like:
+        for pattern, repl in _PARTITIVE_TO_NOM:
+            if pattern.search(word):
+                return pattern.sub(repl, word)
+    return lemma
+
+
 def normalize_value(doc, a: int, b: int) -> str:
-    """A value's base form: lemmas for noun phrases, the phrase itself for clauses."""
+    """A value's base form: nominatives for noun phrases, the phrase itself for clauses."""
     toks = [t for t in doc[a:b] if not t.is_punct]
     if not toks:
         return ""
     words = [t.lower_ for t in toks]
+    phrase = " ".join(doc[a:b].text.lower().split())
     if all(lay.is_all_caps_word(t.text) for t in toks):
         return " ".join(words)  # "VAIKUTTAVUUS": a heading in capitals is already the base form
     last, prev = toks[-1], toks[-2] if len(toks) >= 2 else None
-    if prev is not None and prev.pos_ in ("NOUN", "PROPN", "ADJ") and (
-            (last.pos_ == "VERB" and last.lower_.endswith("en")) or last.lower_.endswith(("aen", "äen", "den"))):
-        return prev.lemma_.lower().replace("#", "")  # "luottamusta vahvistaen" → luottamus
+    converb = last.lower_.endswith(("aen", "äen", "oen", "öen", "ien", "den", "ten", "len", "ren")) and len(last.text) >= 5
+    if prev is not None and converb and prev.lower_.endswith(("a", "ä")):
+        return nominal_form(prev.text, prev.lemma_, prev.pos_)  # "luottamusta vahvistaen" → luottamus
     if len(toks) == 1:
         m = _SESTI.match(words[0])
         if m:
             return m.group(1) + "suus"  # "vastuullisesti" → vastuullisuus
-        return toks[0].lower_ if toks[0].pos_ == "ADV" else toks[0].lemma_.lower().replace("#", "")
-    if words[0].endswith("mme") or any(t.pos_ in ("VERB", "AUX", "ADV", "ADP") for t in toks):
-        # "Kohtaamme ihmislähtöisesti …": a clause has no nominative; keep the phrase.
-        return " ".join(doc[a:b].text.lower().split())
-    if all(t.pos_ in ("NOUN", "PROPN") for t in toks):
-        return " ".join(doc[a:b].text.lower().split())  # "ihmiseltä ihmiselle": a phrase, not a compound
-    return " ".join(t.lemma_.lower().replace("#", "") for t in toks)
+        return words[0] if toks[0].pos_ == "ADV" else nominal_form(toks[0].text, toks[0].lemma_, toks[0].pos_)
+    finite = any(t.pos_ in ("VERB", "AUX") and not _FINITE_SKIP.search(t.lower_) for t in toks)
+    adverbial = any(t.pos_ in ("ADV", "ADP") or t.lower_.endswith("sti") for t in toks)
+    if words[0].endswith("mme") or finite or adverbial:
+        return phrase  # "Kohtaamme ihmislähtöisesti …": a clause has no nominative; keep the phrase
+    if any(t._.case in ("ill", "ade", "abl", "all") for t in toks):
+        return phrase  # "ihmiseltä ihmiselle": an adverbial phrase, not a noun phrase
+    return " ".join(nominal_form(t.text, t.lemma_, t.pos_) for t in toks)
 
 
 def _words(text: str) -> list[str]:
