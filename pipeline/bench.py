@@ -111,24 +111,18 @@ def _timed(fn: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - t0, value
 
 
-def raw_stanza(texts: Sequence[str], batch_size: int, repeats: int, models_dir: str, model: str,
-               threads: int) -> dict:
-    """Stanza alone (`Analyzer.stanza_documents`), batched like the pipeline; model load timed apart."""
+def raw_stanza_pass(texts: Sequence[str], batch_size: int, models_dir: str, model: str, threads: int) -> tuple[float, int]:
+    """One pass of Stanza alone (`Analyzer.stanza_documents`) over `texts`, batched like the pipeline."""
     from .nlp import analyzer as nlp
 
     analyzer = nlp.get_analyzer(models_dir, model, threads)
-    load_s, _ = _timed(analyzer._load)
-    seconds, tokens = [], 0
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        tokens = 0
-        for i in range(0, len(texts), batch_size):
-            for doc in analyzer.stanza_documents(list(texts[i:i + batch_size])):
-                tokens += sum(len(s.tokens) for s in doc.sentences)
-        seconds.append(time.perf_counter() - t0)
-    med = _median(seconds)
-    return {"documents": len(texts), "tokens": tokens, "seconds": seconds, "median_s": round(med, 3),
-            "tokens_per_s": round(tokens / med, 1), "model_load_s": round(load_s, 3), "threads": threads}
+    analyzer._load()  # loaded by the warm-up already: the same analyzer the pipeline uses
+    t0 = time.perf_counter()
+    tokens = 0
+    for i in range(0, len(texts), batch_size):
+        for doc in analyzer.stanza_documents(list(texts[i:i + batch_size])):
+            tokens += sum(len(s.tokens) for s in doc.sentences)
+    return time.perf_counter() - t0, tokens
 
 
 def _n_tokens(out_dir: Path) -> int:
@@ -137,61 +131,78 @@ def _n_tokens(out_dir: Path) -> int:
     return int(store.load(out_dir, ("documents",))["documents"]["n_tokens"].sum())
 
 
-def pipeline_runs(raw_dir: Path, work: Path, batch_size: int, repeats: int, models_dir: str, model: str) -> dict:
-    """`run_pipeline` into a fresh folder, then unchanged into the same folder, `repeats` times."""
+def pipeline_pass(raw_dir: Path, out: Path, batch_size: int, models_dir: str, model: str,
+                  rerun: bool = True) -> dict:
+    """`run_pipeline` into a fresh folder, then (optionally) once more, unchanged, into the same folder."""
     from .flows import run_pipeline
 
-    first, rerun, fractions, tokens, counts, error = [], [], [], 0, {}, None
-    for r in range(repeats):
-        out = work / f"out-{r}"
-        shutil.rmtree(out, ignore_errors=True)
-        t_first, _ = _timed(lambda: run_pipeline(raw_dir, out, models_dir, model, batch_size=batch_size, workers=1))
-        tokens = _n_tokens(out)
-        first.append(t_first)
-        if error is None:
-            try:
-                t_again, summary = _timed(lambda: run_pipeline(raw_dir, out, models_dir, model,
-                                                               batch_size=batch_size, workers=1))
-            except Exception as err:  # noqa: BLE001 - a failing re-run is a result to report, not a crash
-                error = f"{type(err).__name__}: {err}"
-            else:
-                counts = summary.get("counts", {})
-                rerun.append(t_again)
-                fractions.append(t_again / t_first)
-        shutil.rmtree(out, ignore_errors=True)
-    med = _median(first)
-    return {
-        "tokens": tokens, "seconds": first, "median_s": round(med, 3), "tokens_per_s": round(tokens / med, 1),
-        "rerun_seconds": rerun, "rerun_median_s": round(_median(rerun), 3) if rerun else None,
-        "rerun_fraction": round(_median(fractions), 4) if fractions else None, "rerun_counts": counts,
-        "rerun_error": error,
-    }
+    shutil.rmtree(out, ignore_errors=True)
+    t_first, _ = _timed(lambda: run_pipeline(raw_dir, out, models_dir, model, batch_size=batch_size, workers=1))
+    row: dict = {"seconds": t_first, "tokens": _n_tokens(out)}
+    if rerun:
+        try:
+            t_again, summary = _timed(lambda: run_pipeline(raw_dir, out, models_dir, model, batch_size=batch_size,
+                                                           workers=1))
+        except Exception as err:  # noqa: BLE001 - a failing re-run is a result to report, not a crash
+            row["rerun_error"] = f"{type(err).__name__}: {err}"
+        else:
+            row["rerun_seconds"] = t_again
+            row["rerun_counts"] = summary.get("counts", {})
+    shutil.rmtree(out, ignore_errors=True)
+    return row
 
 
-def workers_runs(raw_dir: Path, work: Path, batch_size: int, repeats: int, models_dir: str, model: str,
-                 workers: Sequence[int]) -> list[dict]:
-    """End-to-end runs per worker count, each loading the model afresh (the in-process cache is cleared)."""
+def workers_pass(raw_dir: Path, out: Path, batch_size: int, models_dir: str, model: str, workers: int) -> dict:
+    """One end-to-end run with `workers`, loading the model afresh (the in-process cache is cleared)."""
     from .flows import run_pipeline
     from .nlp import analyzer as nlp
 
-    rows = []
-    for w in workers:
-        seconds, tokens = [], 0
-        for r in range(repeats):
-            nlp._ANALYZERS.clear()  # workers=1 analyzes in this process: make it load the model like a pool does
-            out = work / f"out-w{w}-{r}"
-            shutil.rmtree(out, ignore_errors=True)
-            t, _ = _timed(lambda: run_pipeline(raw_dir, out, models_dir, model, batch_size=batch_size, workers=w))
-            tokens = _n_tokens(out)
-            seconds.append(t)
-            shutil.rmtree(out, ignore_errors=True)
+    nlp._ANALYZERS.clear()  # workers=1 analyzes in this process: make it load the model as a pool worker does
+    shutil.rmtree(out, ignore_errors=True)
+    t, _ = _timed(lambda: run_pipeline(raw_dir, out, models_dir, model, batch_size=batch_size, workers=workers))
+    tokens = _n_tokens(out)
+    shutil.rmtree(out, ignore_errors=True)
+    return {"seconds": t, "tokens": tokens}
+
+
+def summarize_throughput(raw_rows: list[tuple[float, int]], pipe_rows: list[dict], n_texts: int,
+                         threads: int) -> tuple[dict, dict]:
+    raw_s = [t for t, _ in raw_rows]
+    raw_tokens = raw_rows[-1][1]
+    raw_med = _median(raw_s)
+    raw = {"documents": n_texts, "tokens": raw_tokens, "seconds": [round(t, 3) for t in raw_s],
+           "median_s": round(raw_med, 3), "tokens_per_s": round(raw_tokens / raw_med, 1), "threads": threads}
+    first = [r["seconds"] for r in pipe_rows]
+    med = _median(first)
+    tokens = pipe_rows[-1]["tokens"]
+    reruns = [r for r in pipe_rows if "rerun_seconds" in r]
+    errors = [r["rerun_error"] for r in pipe_rows if "rerun_error" in r]
+    pipe = {
+        "tokens": tokens, "tokens_match_raw": tokens == raw_tokens,
+        "seconds": [round(t, 3) for t in first], "median_s": round(med, 3), "tokens_per_s": round(tokens / med, 1),
+        "ratio_to_raw": round((tokens / med) / (raw_tokens / raw_med), 3),
+        "overhead_fraction": round(1 - raw_med / med, 3),
+        "rerun_seconds": [round(r["rerun_seconds"], 3) for r in reruns],
+        "rerun_median_s": round(_median([r["rerun_seconds"] for r in reruns]), 3) if reruns else None,
+        "rerun_fraction": round(_median([r["rerun_seconds"] / r["seconds"] for r in reruns]), 4) if reruns else None,
+        "rerun_counts": reruns[-1]["rerun_counts"] if reruns else None,
+        "rerun_error": errors[0] if errors else None,
+    }
+    return raw, pipe
+
+
+def summarize_workers(rows: dict[int, list[dict]]) -> list[dict]:
+    out = []
+    for w, runs in rows.items():
+        seconds = [r["seconds"] for r in runs]
         med = _median(seconds)
-        rows.append({"workers": w, "threads_per_worker": max(1, (os.cpu_count() or 1) // w), "tokens": tokens,
-                     "seconds": seconds, "median_s": round(med, 3), "tokens_per_s": round(tokens / med, 1)})
-    base = next((row["median_s"] for row in rows if row["workers"] == 1), rows[0]["median_s"] if rows else None)
-    for row in rows:
+        out.append({"workers": w, "threads_per_worker": max(1, (os.cpu_count() or 1) // w),
+                    "tokens": runs[-1]["tokens"], "seconds": [round(t, 3) for t in seconds],
+                    "median_s": round(med, 3), "tokens_per_s": round(runs[-1]["tokens"] / med, 1)})
+    base = next((row["median_s"] for row in out if row["workers"] == 1), out[0]["median_s"] if out else None)
+    for row in out:
         row["speedup_vs_1"] = round(base / row["median_s"], 3) if base else None
-    return rows
+    return out
 
 
 def _tree_rss(proc) -> int:
@@ -319,21 +330,30 @@ def run_benchmark(sizes: Sequence[int] = (100, 1000), repeats: int = 3, workers:
                                               batch_size=batch_size, workers=1))
         results["cold_start_s"] = round(cold, 2)
 
-        log(f"raw Stanza: {len(fi_texts)} Finnish texts × {repeats}")
-        results["raw_stanza"] = raw_stanza(fi_texts, batch_size, repeats, models_dir, model, threads)
-        log(f"  {results['raw_stanza']['tokens_per_s']} tokens/s")
-
-        log(f"whole pipeline: N={n} × {repeats} (each followed by an unchanged re-run)")
-        pipe = pipeline_runs(raw, work, batch_size, repeats, models_dir, model)
-        pipe["ratio_to_raw"] = round(pipe["tokens_per_s"] / results["raw_stanza"]["tokens_per_s"], 3)
-        pipe["overhead_fraction"] = round(1 - results["raw_stanza"]["median_s"] / pipe["median_s"], 3)
-        pipe["tokens_match_raw"] = pipe["tokens"] == results["raw_stanza"]["tokens"]
-        results["pipeline"] = pipe
+        # Raw Stanza and the pipeline (and, below, the worker counts) alternate within each repeat, so a
+        # change in background load hits both sides alike; medians over the repeats.
+        log(f"raw Stanza vs whole pipeline: N={n} ({len(fi_texts)} Finnish texts) × {repeats}, "
+            "each pipeline run followed by an unchanged re-run")
+        raw_rows, pipe_rows = [], []
+        for r in range(repeats):
+            raw_rows.append(raw_stanza_pass(fi_texts, batch_size, models_dir, model, threads))
+            pipe_rows.append(pipeline_pass(raw, work / "out", batch_size, models_dir, model))
+            row = pipe_rows[-1]
+            log(f"  [{r + 1}/{repeats}] raw {raw_rows[-1][0]:.1f} s, pipeline {row['seconds']:.1f} s, "
+                f"re-run {row.get('rerun_seconds', float('nan')):.2f} s {row.get('rerun_error') or ''}")
+        results["raw_stanza"], results["pipeline"] = summarize_throughput(raw_rows, pipe_rows, len(fi_texts), threads)
+        pipe = results["pipeline"]
         rerun = f"{pipe['rerun_fraction']:.1%}" if pipe["rerun_error"] is None else f"FAILED ({pipe['rerun_error']})"
-        log(f"  {pipe['tokens_per_s']} tokens/s ({pipe['ratio_to_raw']} × raw); re-run {rerun}")
+        log(f"  raw {results['raw_stanza']['tokens_per_s']} tokens/s, pipeline {pipe['tokens_per_s']} tokens/s "
+            f"({pipe['ratio_to_raw']} × raw); re-run {rerun}")
 
         log(f"workers {list(workers)}: N={n} × {repeats}, model loaded in every run")
-        results["workers"] = workers_runs(raw, work, batch_size, repeats, models_dir, model, workers)
+        by_workers: dict[int, list[dict]] = {w: [] for w in workers}
+        for r in range(repeats):
+            for w in workers:
+                by_workers[w].append(workers_pass(raw, work / "out-w", batch_size, models_dir, model, w))
+                log(f"  [{r + 1}/{repeats}] workers={w}: {by_workers[w][-1]['seconds']:.1f} s")
+        results["workers"] = summarize_workers(by_workers)
         for row in results["workers"]:
             log(f"  workers={row['workers']}: {row['median_s']} s, speed-up {row['speedup_vs_1']}")
 

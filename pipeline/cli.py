@@ -180,6 +180,7 @@ def models_evaluate(
     models_dir: Path = typer.Option(Path("models")),
     model: str = typer.Option("auto"),
     threads: Optional[int] = typer.Option(None),
+    lexicon: bool = typer.Option(True, help="Use the full-form lexicon for words the lemmatizer never saw."),
 ) -> None:
     """Score the analyzer with the CoNLL 2018 evaluator: tokens, sentences, words, UPOS, lemmas."""
     from .nlp.analyzer import Analyzer
@@ -187,7 +188,7 @@ def models_evaluate(
 
     if not conllu.is_file():
         raise FileNotFoundError(f"no such CoNLL-U file: {conllu}")
-    result = evaluate_conllu(Analyzer(models_dir, model, threads), conllu)
+    result = evaluate_conllu(Analyzer(models_dir, model, threads, lexicon=lexicon), conllu)
     if as_json:
         typer.echo(json.dumps({k: result[k] for k in ("tokens", "sentences", "words", "upos", "lemmas", "tokens_per_s")}))
     else:

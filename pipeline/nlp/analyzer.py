@@ -117,6 +117,22 @@ def is_degenerate_lemma(word: str, lemma: str) -> bool:
     return False
 
 
+def lexicon_lemma(word: str, upos: str = "X") -> str | None:
+    """The lemma a full-form lexicon (simplemma's Finnish dictionary) lists for `word`, if any.
+
+    Only dictionary entries are used, never simplemma's greedy compound
+    guessing, which would turn "hyvinvointialueen" into "hyvinvointi".
+    """
+    import simplemma
+
+    # A capital at the start of a sentence is not a name: look up the lower-case form first.
+    forms = (word, word.lower()) if upos == "PROPN" else (word.lower(), word)
+    for form in forms:
+        if simplemma.is_known(form, lang="fi"):
+            return simplemma.lemmatize(form, lang="fi")
+    return None
+
+
 def fallback_lemma(word: str, upos: str) -> str:
     # The surface form is the safest base form we have: right for every
     # nominative singular, and it never invents characters.
@@ -146,7 +162,7 @@ def _split_at_line_breaks(text: str, tokens: list[Token], sentence_starts: set[i
 
 
 def build_analysis(doc_id: str, text: str, raw_tokens: Iterable[tuple[str, int, int, str | None, str | None, int]],
-                   model: str, split_on_newline: bool = True) -> Analysis:
+                   model: str, split_on_newline: bool = True, lemma_fn=clean_lemma) -> Analysis:
     """Turn (text, start, end, lemma, upos, stanza_sentence) tuples into an `Analysis`.
 
     Pure: no Stanza here, so it is tested without a model.
@@ -162,7 +178,7 @@ def build_analysis(doc_id: str, text: str, raw_tokens: Iterable[tuple[str, int, 
             starts.add(len(tokens))
             last_sentence = sent
         upos = upos or "X"
-        tokens.append(Token(len(tokens), 0, surface, clean_lemma(surface, lemma, upos), upos, start, end))
+        tokens.append(Token(len(tokens), 0, surface, lemma_fn(surface, lemma, upos), upos, start, end))
     if split_on_newline:
         starts = _split_at_line_breaks(text, tokens, starts)
     ordered = sorted(starts | ({0} if tokens else set()))
@@ -180,15 +196,27 @@ class Analyzer:
     provides = ("sentences", "tokens", "lemmas", "upos")
 
     def __init__(self, models_dir: Path | str = "models", choice: str = "auto",
-                 threads: int | None = None, split_on_newline: bool = True):
+                 threads: int | None = None, split_on_newline: bool = True, lexicon: bool = True):
         self.model = locate_model(models_dir, choice)
         self.split_on_newline = split_on_newline
+        self.lexicon = lexicon
         self._pipeline = None
         self._threads = threads
+        self._known: frozenset[str] = frozenset()
 
     @property
     def model_name(self) -> str:
-        return self.model.name
+        # The lexicon changes lemmas, so outputs made with and without it must not be mixed.
+        return self.model.name.replace("@", "+lexicon@") if self.lexicon else self.model.name
+
+    def lemma_for(self, word: str, lemma: str | None, upos: str) -> str:
+        """The final lemma: Stanza's, or for a word its lemmatizer never saw, the lexicon's; then cleaned."""
+        if self.lexicon and upos not in ("PUNCT", "NUM", "SYM") and word not in self._known \
+                and word.lower() not in self._known:
+            lexical = lexicon_lemma(word, upos)
+            if lexical:
+                lemma = lexical
+        return clean_lemma(word, lemma, upos)
 
     def _load(self):
         if self._pipeline is None:
@@ -207,6 +235,9 @@ class Analyzer:
                 use_gpu=False,
                 logging_level="WARN",
             )
+            trainer = getattr(self._pipeline.processors.get("lemma"), "_trainer", None)
+            if trainer is not None and hasattr(trainer, "pos_dict"):
+                self._known = frozenset().union(*(set(entries) for entries in trainer.pos_dict.values()))
         return self._pipeline
 
     def stanza_documents(self, texts: Sequence[str]):
@@ -224,7 +255,7 @@ class Analyzer:
         stanza_docs = self.stanza_documents([t for _, t in nonempty])
         for (i, text), sdoc in zip(nonempty, stanza_docs):
             results[i] = build_analysis(items[i][0], text, _raw_tokens(sdoc), self.model_name,
-                                        self.split_on_newline)
+                                        self.split_on_newline, self.lemma_for)
         for i, (doc_id, text) in enumerate(items):
             if results[i] is None:
                 results[i] = Analysis(doc_id, text, (), (), self.model_name)
@@ -245,11 +276,12 @@ def _raw_tokens(sdoc):
 _ANALYZERS: dict[tuple, Analyzer] = {}
 
 
-def get_analyzer(models_dir: Path | str = "models", choice: str = "auto", threads: int | None = None) -> Analyzer:
+def get_analyzer(models_dir: Path | str = "models", choice: str = "auto", threads: int | None = None,
+                 lexicon: bool = True) -> Analyzer:
     """The process-wide analyzer for these settings (the Stanza pipeline is built once)."""
-    key = (str(Path(models_dir).resolve()), choice, threads)
+    key = (str(Path(models_dir).resolve()), choice, threads, lexicon)
     if key not in _ANALYZERS:
-        _ANALYZERS[key] = Analyzer(models_dir, choice, threads)
+        _ANALYZERS[key] = Analyzer(models_dir, choice, threads, lexicon=lexicon)
     return _ANALYZERS[key]
 
 

@@ -28,14 +28,15 @@ def raw_documents(conllu_path: Path) -> list[str]:
     return ["\n\n".join(" ".join(p) for p in doc if p) for doc in docs if any(doc)]
 
 
-def to_conllu(stanza_docs) -> str:
-    """CoNLL-U of the system output: one word per token, lemma with '#' removed."""
+def to_conllu(stanza_docs, lemma_for=None) -> str:
+    """CoNLL-U of the system output: one word per token, lemmas as the analyzer gives them."""
     out = io.StringIO()
     for sdoc in stanza_docs:
         for sent in sdoc.sentences:
             words = sent.words
             for i, w in enumerate(words, 1):
-                lemma = (w.lemma or w.text).replace("#", "") or "_"
+                lemma = lemma_for(w.text, w.lemma, w.upos or "X") if lemma_for else (w.lemma or w.text)
+                lemma = lemma.replace("#", "") or "_"
                 head = 0 if i == 1 else 1
                 rel = "root" if i == 1 else "dep"
                 misc = "_"
@@ -69,7 +70,7 @@ def evaluate_conllu(analyzer: Analyzer, conllu_path: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         gold_path, sys_path = Path(tmp) / "gold.conllu", Path(tmp) / "system.conllu"
         gold_path.write_text(_strip_hash(conllu_path.read_text(encoding="utf-8")), encoding="utf-8")
-        sys_path.write_text(to_conllu(sdocs), encoding="utf-8")
+        sys_path.write_text(to_conllu(sdocs, analyzer.lemma_for), encoding="utf-8")
         result = udeval.evaluate(udeval.load_conllu_file(str(gold_path)), udeval.load_conllu_file(str(sys_path)))
     return {
         "tokens": round(result["Tokens"].f1, 4),
