@@ -115,3 +115,16 @@ def test_cli_missing_model_prints_one_line_and_exits_nonzero(tmp_path):
                             cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert result.stderr.strip().count("\n") == 0 and "models train" in result.stderr
+
+
+@pytest.mark.model
+def test_analyzer_lexicon_fills_only_words_the_lemmatizer_never_saw():
+    analyzer = Analyzer(REPO / "models", "compact")
+    analyzer._known = frozenset({"arvoissa"})
+    assert analyzer.lemma_for("arvoissa", "arpo", "NOUN") == "arpo"  # seen in training: the model decides
+    analyzer._known = frozenset()
+    assert analyzer.lemma_for("Arvoissa", "arpo", "NOUN") == "arvo"  # unseen: the lexicon's entry, lower case
+    assert analyzer.lemma_for("hyvinvointialueenzz", "hyvinvointialue#enzz", "NOUN") == "hyvinvointialueenzz"
+    plain = Analyzer(REPO / "models", "compact", lexicon=False)
+    assert plain.lemma_for("arvoissa", "arpo", "NOUN") == "arpo"
+    assert "+lexicon@" in analyzer.model_name and "+lexicon@" not in plain.model_name
