@@ -205,7 +205,8 @@ def summarize_workers(rows: dict[int, list[dict]]) -> list[dict]:
     return out
 
 
-def _tree_rss(proc) -> int:
+def _tree_rss(proc, per_process: dict) -> int:
+    """Sum of the RSS of `proc` and its descendants; also keeps each process's peak in `per_process`."""
     import psutil
 
     total = 0
@@ -215,9 +216,13 @@ def _tree_rss(proc) -> int:
         return 0
     for p in procs:
         try:
-            total += p.memory_info().rss
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass
+            rss = p.memory_info().rss
+            if p.pid not in per_process:
+                per_process[p.pid] = {"cmd": " ".join(p.cmdline())[:120], "peak_mb": 0.0}
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+        total += rss
+        per_process[p.pid]["peak_mb"] = max(per_process[p.pid]["peak_mb"], round(rss / 2**20, 1))
     return total
 
 
@@ -234,9 +239,9 @@ def memory_run(raw_dir: Path, out_dir: Path, batch_size: int, models_dir: str, m
     child = subprocess.Popen([sys.executable, "-m", "pipeline.bench", json.dumps(args)], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     handle = psutil.Process(child.pid)
-    peak = 0
+    peak, per_process = 0, {}
     while child.poll() is None:
-        peak = max(peak, _tree_rss(handle))
+        peak = max(peak, _tree_rss(handle, per_process))
         time.sleep(interval)
     wall = time.perf_counter() - t0
     output = child.stdout.read().decode(errors="replace") if child.stdout else ""
@@ -246,7 +251,8 @@ def memory_run(raw_dir: Path, out_dir: Path, batch_size: int, models_dir: str, m
     result_file.unlink()
     return {"peak_tree_rss_mb": round(peak / 2**20, 1), "peak_flow_process_rss_mb": inner["maxrss_mb"],
             "process_wall_s": round(wall, 2), "run_s": inner["run_s"], "tokens": inner["tokens"],
-            "documents": inner["documents"], "workers": workers}
+            "documents": inner["documents"], "workers": workers,
+            "processes": sorted(per_process.values(), key=lambda p: -p["peak_mb"])}
 
 
 def _child(args: dict) -> None:

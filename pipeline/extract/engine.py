@@ -486,7 +486,8 @@ def normalize_value(doc, a: int, b: int) -> str:
         if m:
             return m.group(1) + "suus"  # "vastuullisesti" → vastuullisuus
         return words[0] if toks[0].pos_ == "ADV" else nominal_form(toks[0].text, toks[0].lemma_, toks[0].pos_)
-    finite = any(t.pos_ in ("VERB", "AUX") and not _FINITE_SKIP.search(t.lower_) for t in toks)
+    # A value phrased as a clause starts with its verb ("Toimimme avoimesti", "Olemme luotettavia").
+    finite = toks[0].pos_ in ("VERB", "AUX") and not _FINITE_SKIP.search(words[0])
     adverbial = any(t.pos_ in ("ADV", "ADP") or t.lower_.endswith("sti") for t in toks)
     if words[0].endswith("mme") or finite or adverbial:
         return phrase  # "Kohtaamme ihmislähtöisesti …": a clause has no nominative; keep the phrase

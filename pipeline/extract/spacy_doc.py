@@ -61,7 +61,8 @@ def guess_case(surface: str, lemma: str) -> str:
             return case
     if w.endswith(("na", "nä")):
         return "ess"
-    if _ILLATIVE.search(w) and not lemma.endswith(w[-2:]):
+    # Illative ends in -n ("visioon", "arvoihin"); only a possessive suffix removes it ("visioomme").
+    if _ILLATIVE.search(w) and (possessive or w.endswith("n")) and not lemma.endswith(w[-2:]):
         return "ill"
     if w == lemma:
         return "nom"
