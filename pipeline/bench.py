@@ -320,7 +320,7 @@ def run_benchmark(sizes: Sequence[int] = (100, 1000), repeats: int = 3, workers:
                                   "batch_size": batch_size, "models_dir": models_dir, "model": model,
                                   "sources": [str(s) for s in sources if Path(s).is_dir()],
                                   "source_texts": len(texts)},
-                     "targets": TARGETS}
+                     "targets": TARGETS, "load_samples": []}  # 1-minute load average after each timed step
     work = Path(tempfile.mkdtemp(prefix="pipeline-bench-"))
     try:
         raw = work / f"raw-{n}"
@@ -345,6 +345,7 @@ def run_benchmark(sizes: Sequence[int] = (100, 1000), repeats: int = 3, workers:
             raw_rows.append(raw_stanza_pass(fi_texts, batch_size, models_dir, model, threads))
             pipe_rows.append(pipeline_pass(raw, work / "out", batch_size, models_dir, model))
             row = pipe_rows[-1]
+            results["load_samples"].append(["throughput", r, round(os.getloadavg()[0], 2)])
             log(f"  [{r + 1}/{repeats}] raw {raw_rows[-1][0]:.1f} s, pipeline {row['seconds']:.1f} s, "
                 f"re-run {row.get('rerun_seconds', float('nan')):.2f} s {row.get('rerun_error') or ''}")
         results["raw_stanza"], results["pipeline"] = summarize_throughput(raw_rows, pipe_rows, len(fi_texts), threads)
@@ -358,6 +359,7 @@ def run_benchmark(sizes: Sequence[int] = (100, 1000), repeats: int = 3, workers:
         for r in range(repeats):
             for w in workers:
                 by_workers[w].append(workers_pass(raw, work / "out-w", batch_size, models_dir, model, w))
+                results["load_samples"].append([f"workers={w}", r, round(os.getloadavg()[0], 2)])
                 log(f"  [{r + 1}/{repeats}] workers={w}: {by_workers[w][-1]['seconds']:.1f} s")
         results["workers"] = summarize_workers(by_workers)
         for row in results["workers"]:
@@ -372,6 +374,7 @@ def run_benchmark(sizes: Sequence[int] = (100, 1000), repeats: int = 3, workers:
             row = memory_run(raw_m, work / f"out-mem-{size}", batch_size, models_dir, model)
             row["n"] = size
             memory.append(row)
+            results["load_samples"].append([f"memory N={size}", 0, round(os.getloadavg()[0], 2)])
             shutil.rmtree(work / f"out-mem-{size}", ignore_errors=True)
             log(f"  peak {row['peak_tree_rss_mb']} MB (tree), {row['peak_flow_process_rss_mb']} MB (flow process)")
         results["memory"] = memory
@@ -415,6 +418,10 @@ def markdown_table(results: dict, command: str | None = None) -> str:
                  f"stanza {m['stanza']}, prefect {m['prefect']}, model {m['model']}, {m['date']}; "
                  f"medians of {results['settings']['repeats']} runs; cold start (Prefect server + model) "
                  f"{results['cold_start_s']:.1f} s, not in the timings.")
+    loads = [x[2] for x in results.get("load_samples", [])]
+    if loads:
+        lines.append(f"1-minute load average during the timed steps: {min(loads):.1f}–{max(loads):.1f} "
+                     f"(on {m['cpu_count']} CPUs; above {m['cpu_count']} means other work competed for the cores).")
     if command:
         lines.append(f"Command: `{command}`")
     return "\n".join(lines)

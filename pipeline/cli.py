@@ -30,7 +30,7 @@ def _logging(verbose: bool) -> None:
 def models_train(
     ud_dir: Path = typer.Option(DEFAULT_UD, help="Folder with the UD Finnish treebanks (TDT, FTB, OOD)."),
     models_dir: Path = typer.Option(Path("models"), help="Where models live; writes MODELS_DIR/compact."),
-    tokenizer_steps: int = typer.Option(4000),
+    tokenizer_steps: int = typer.Option(8000),
     tagger_steps: int = typer.Option(250),
     lemma_epochs: int = typer.Option(8),
     stages: str = typer.Option("tokenize,pos,lemma", help="Comma-separated stages to (re)train; others are kept."),
