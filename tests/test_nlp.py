@@ -128,3 +128,12 @@ def test_analyzer_lexicon_fills_only_words_the_lemmatizer_never_saw():
     plain = Analyzer(REPO / "models", "compact", lexicon=False)
     assert plain.lemma_for("arvoissa", "arpo", "NOUN") == "arpo"
     assert "+lexicon@" in analyzer.model_name and "+lexicon@" not in plain.model_name
+
+
+def test_build_analysis_glued_colon_and_quotes_split_from_words():
+    text = "Arvot: ”Rohkeus”, esim."
+    raw = [("Arvot:", 0, 6, "arvot:", "NOUN", 0), ("”Rohkeus”,", 7, 17, "rohkeus", "NOUN", 0), ("esim.", 18, 23, "esim.", "ADV", 0)]
+    analysis = build_analysis("d", text, raw, "m")
+    assert [t.text for t in analysis.tokens] == ["Arvot", ":", "”", "Rohkeus", "”", ",", "esim."]
+    assert [t.lemma for t in analysis.tokens][:2] == ["arvot", ":"]
+    assert all(text[t.start:t.end] == t.text for t in analysis.tokens)

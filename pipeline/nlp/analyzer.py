@@ -161,6 +161,34 @@ def _split_at_line_breaks(text: str, tokens: list[Token], sentence_starts: set[i
     return starts
 
 
+_TRAILING = set(":;,!?)]”\"»")
+_LEADING = set("([“”\"«")
+
+
+def split_glued_punctuation(raw_tokens):
+    """Split punctuation the tokenizer left glued to a word ("Arvot:" → "Arvot", ":").
+
+    A Finnish word never ends in a colon, comma or closing quote, nor starts with
+    an opening one; a full stop is left alone (abbreviations such as "esim.").
+    """
+    for surface, start, end, lemma, upos, sent in raw_tokens:
+        lead = []
+        while len(surface) > 1 and surface[0] in _LEADING and any(c.isalnum() for c in surface[1:]):
+            lead.append((surface[0], start, start + 1, surface[0], "PUNCT", sent))
+            surface, start = surface[1:], start + 1
+            lemma = lemma[1:] if lemma and lemma[0] in _LEADING else lemma
+        trail = []
+        while len(surface) > 1 and surface[-1] in _TRAILING and any(c.isalnum() for c in surface[:-1]):
+            trail.insert(0, (surface[-1], end - 1, end, surface[-1], "PUNCT", sent))
+            surface, end = surface[:-1], end - 1
+            lemma = lemma[:-1] if lemma and lemma[-1] in _TRAILING else lemma
+        if (lead or trail) and upos == "PUNCT":
+            upos = "X"
+        yield from lead
+        yield surface, start, end, lemma, upos, sent
+        yield from trail
+
+
 def build_analysis(doc_id: str, text: str, raw_tokens: Iterable[tuple[str, int, int, str | None, str | None, int]],
                    model: str, split_on_newline: bool = True, lemma_fn=clean_lemma) -> Analysis:
     """Turn (text, start, end, lemma, upos, stanza_sentence) tuples into an `Analysis`.
@@ -170,7 +198,7 @@ def build_analysis(doc_id: str, text: str, raw_tokens: Iterable[tuple[str, int, 
     tokens: list[Token] = []
     starts: set[int] = set()
     last_sentence = None
-    for surface, start, end, lemma, upos, sent in raw_tokens:
+    for surface, start, end, lemma, upos, sent in split_glued_punctuation(raw_tokens):
         if text[start:end] != surface:
             # Stanza normalises some characters in token text; the source text is authoritative.
             surface = text[start:end]

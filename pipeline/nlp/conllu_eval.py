@@ -28,22 +28,19 @@ def raw_documents(conllu_path: Path) -> list[str]:
     return ["\n\n".join(" ".join(p) for p in doc if p) for doc in docs if any(doc)]
 
 
-def to_conllu(stanza_docs, lemma_for=None) -> str:
-    """CoNLL-U of the system output: one word per token, lemmas as the analyzer gives them."""
+def to_conllu(analyses) -> str:
+    """CoNLL-U of the analyzer's output, exactly as the pipeline uses it (one word per token)."""
     out = io.StringIO()
-    for sdoc in stanza_docs:
-        for sent in sdoc.sentences:
-            words = sent.words
-            for i, w in enumerate(words, 1):
-                lemma = lemma_for(w.text, w.lemma, w.upos or "X") if lemma_for else (w.lemma or w.text)
-                lemma = lemma.replace("#", "") or "_"
-                head = 0 if i == 1 else 1
-                rel = "root" if i == 1 else "dep"
-                misc = "_"
-                tok = w.parent
-                if tok is not None and tok.words[-1] is w and tok.spaces_after == "":
-                    misc = "SpaceAfter=No"
-                out.write(f"{i}\t{w.text}\t{lemma}\t{w.upos or '_'}\t_\t_\t{head}\t{rel}\t_\t{misc}\n")
+    for analysis in analyses:
+        toks = analysis.tokens
+        for sent in analysis.sentences:
+            for n, tok in enumerate(toks[sent.first_token:sent.last_token], 1):
+                nxt = tok.index + 1
+                glued = nxt < len(toks) and toks[nxt].start == tok.end
+                misc = "SpaceAfter=No" if glued else "_"
+                head, rel = (0, "root") if n == 1 else (1, "dep")
+                lemma = tok.lemma.replace("#", "") or "_"
+                out.write(f"{n}\t{tok.text}\t{lemma}\t{tok.upos}\t_\t_\t{head}\t{rel}\t_\t{misc}\n")
             out.write("\n")
     return out.getvalue()
 
@@ -64,13 +61,13 @@ def evaluate_conllu(analyzer: Analyzer, conllu_path: Path) -> dict:
 
     texts = raw_documents(conllu_path)
     started = time.perf_counter()
-    sdocs = analyzer.stanza_documents(texts)
+    analyses = analyzer.analyze_many([(f"doc{i}", t) for i, t in enumerate(texts)])
     seconds = time.perf_counter() - started
-    n_tokens = sum(len(s.tokens) for d in sdocs for s in d.sentences)
+    n_tokens = sum(len(a.tokens) for a in analyses)
     with tempfile.TemporaryDirectory() as tmp:
         gold_path, sys_path = Path(tmp) / "gold.conllu", Path(tmp) / "system.conllu"
         gold_path.write_text(_strip_hash(conllu_path.read_text(encoding="utf-8")), encoding="utf-8")
-        sys_path.write_text(to_conllu(sdocs, analyzer.lemma_for), encoding="utf-8")
+        sys_path.write_text(to_conllu(analyses), encoding="utf-8")
         result = udeval.evaluate(udeval.load_conllu_file(str(gold_path)), udeval.load_conllu_file(str(sys_path)))
     return {
         "tokens": round(result["Tokens"].f1, 4),
