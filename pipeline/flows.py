@@ -132,7 +132,8 @@ def ingest_strategies(
     logger = get_run_logger()
     started = time.monotonic()
     incremental.check_stages(STAGES)
-    model_info = nlp.locate_model(models_dir, model)  # fail before any work if no model
+    # Fails here, before any work, if no model is installed; builds no Stanza pipeline yet.
+    model_name = nlp.get_analyzer(models_dir, model, threads_per_worker).model_name
     rules_version = extract.rules_version()
     threads = threads_per_worker or max(1, (os.cpu_count() or 1) // max(1, workers))
 
@@ -143,7 +144,7 @@ def ingest_strategies(
     by_id = {r.doc_id: r for r in raws}
 
     with store.open_run(out_dir, wait_for_lock) as (writer, previous):
-        work = incremental.plan(raws, previous.by_id, model_info.name, rules_version)
+        work = incremental.plan(raws, previous.by_id, model_name, rules_version)
         planned = {w.raw.doc_id for w in work}
         to_analyze = [w for w in work if w.action == "analyze"]
         logger.info("%d files: %d to analyze, %d unchanged", len(raws), len(to_analyze), len(work) - len(to_analyze))
@@ -170,7 +171,7 @@ def ingest_strategies(
         progress = _progress(show_progress, len(work))
         for batch in _batches(work, batch_size):
             reused = [w for w in batch if w.action != "analyze"]
-            for result in _reused_results(reused, previous, model_info.name) if reused else []:
+            for result in _reused_results(reused, previous, model_name) if reused else []:
                 ready[result.raw.doc_id] = result
             for w in batch:
                 while w.raw.doc_id not in ready:
@@ -191,7 +192,7 @@ def ingest_strategies(
         removed = sorted(set(previous.by_id) - set(by_id))
         info = {
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "raw_dir": str(raw_dir), "model": model_info.name, "rules_version": rules_version,
+            "raw_dir": str(raw_dir), "model": model_name, "rules_version": rules_version,
             "removed": removed, "seconds": round(time.monotonic() - started, 2),
         }
         report_html = _render_report(writer, previous, info, logger)

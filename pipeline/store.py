@@ -153,6 +153,16 @@ def run_info(run_dir: Path) -> dict:
     return json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
 
 
+def _none_if_missing(value):
+    """pandas gives NaN / NA for nulls; Arrow and our records want None."""
+    if value is None or isinstance(value, (list, tuple)) or hasattr(value, "__len__") and not isinstance(value, str):
+        return value
+    try:
+        return None if pd.isna(value) else value
+    except (TypeError, ValueError):
+        return value
+
+
 class PreviousOutputs:
     """Read access to the current run's outputs, used to skip unchanged work."""
 
@@ -162,7 +172,8 @@ class PreviousOutputs:
             self.documents = pd.read_parquet(run_dir / "documents.parquet")
         else:
             self.documents = pd.DataFrame({c: pd.Series(dtype="object") for c in TABLES["documents"].names})
-        self.by_id = {r["doc_id"]: r for r in self.documents.to_dict("records")}
+        self.by_id = {r["doc_id"]: {k: _none_if_missing(v) for k, v in r.items()}
+                      for r in self.documents.to_dict("records")}
 
     def tokens_for(self, doc_ids: list[str]) -> dict[str, pd.DataFrame]:
         if self.run_dir is None or not doc_ids:
