@@ -174,7 +174,11 @@ class LocalServer:
         self.port = port
         self.env = env  # the server's environment (default: this process's)
         self.proc: subprocess.Popen | None = None
-        self.log_path = log_path or Path(tempfile.mkstemp(prefix="prefect-server-", suffix=".log")[1])
+        if log_path is None:
+            fd, name = tempfile.mkstemp(prefix="prefect-server-", suffix=".log")
+            os.close(fd)
+            log_path = Path(name)
+        self.log_path = log_path
 
     @property
     def url(self) -> str:
