@@ -132,17 +132,17 @@ def _n_tokens(out_dir: Path) -> int:
 
 
 def pipeline_pass(raw_dir: Path, out: Path, batch_size: int, models_dir: str, model: str,
-                  rerun: bool = True) -> dict:
+                  rerun: bool = True, threads_per_worker: int | None = None) -> dict:
     """`run_pipeline` into a fresh folder, then (optionally) once more, unchanged, into the same folder."""
     from .flows import run_pipeline
 
     shutil.rmtree(out, ignore_errors=True)
-    t_first, _ = _timed(lambda: run_pipeline(raw_dir, out, models_dir, model, batch_size=batch_size, workers=1))
+    kw = {"batch_size": batch_size, "workers": 1, "threads_per_worker": threads_per_worker}
+    t_first, _ = _timed(lambda: run_pipeline(raw_dir, out, models_dir, model, **kw))
     row: dict = {"seconds": t_first, "tokens": _n_tokens(out)}
     if rerun:
         try:
-            t_again, summary = _timed(lambda: run_pipeline(raw_dir, out, models_dir, model, batch_size=batch_size,
-                                                           workers=1))
+            t_again, summary = _timed(lambda: run_pipeline(raw_dir, out, models_dir, model, **kw))
         except Exception as err:  # noqa: BLE001 - a failing re-run is a result to report, not a crash
             row["rerun_error"] = f"{type(err).__name__}: {err}"
         else:
@@ -152,14 +152,16 @@ def pipeline_pass(raw_dir: Path, out: Path, batch_size: int, models_dir: str, mo
     return row
 
 
-def workers_pass(raw_dir: Path, out: Path, batch_size: int, models_dir: str, model: str, workers: int) -> dict:
+def workers_pass(raw_dir: Path, out: Path, batch_size: int, models_dir: str, model: str, workers: int,
+                 threads_per_worker: int | None = None) -> dict:
     """One end-to-end run with `workers`, loading the model afresh (the in-process cache is cleared)."""
     from .flows import run_pipeline
     from .nlp import analyzer as nlp
 
     nlp._ANALYZERS.clear()  # workers=1 analyzes in this process: make it load the model as a pool worker does
     shutil.rmtree(out, ignore_errors=True)
-    t, _ = _timed(lambda: run_pipeline(raw_dir, out, models_dir, model, batch_size=batch_size, workers=workers))
+    t, _ = _timed(lambda: run_pipeline(raw_dir, out, models_dir, model, batch_size=batch_size, workers=workers,
+                                       threads_per_worker=threads_per_worker))
     tokens = _n_tokens(out)
     shutil.rmtree(out, ignore_errors=True)
     return {"seconds": t, "tokens": tokens}
@@ -191,12 +193,12 @@ def summarize_throughput(raw_rows: list[tuple[float, int]], pipe_rows: list[dict
     return raw, pipe
 
 
-def summarize_workers(rows: dict[int, list[dict]]) -> list[dict]:
+def summarize_workers(rows: dict[int, list[dict]], threads_per_worker: int | None = None) -> list[dict]:
     out = []
     for w, runs in rows.items():
         seconds = [r["seconds"] for r in runs]
         med = _median(seconds)
-        out.append({"workers": w, "threads_per_worker": max(1, (os.cpu_count() or 1) // w),
+        out.append({"workers": w, "threads_per_worker": threads_per_worker or max(1, (os.cpu_count() or 1) // w),
                     "tokens": runs[-1]["tokens"], "seconds": [round(t, 3) for t in seconds],
                     "median_s": round(med, 3), "tokens_per_s": round(runs[-1]["tokens"] / med, 1)})
     base = next((row["median_s"] for row in out if row["workers"] == 1), out[0]["median_s"] if out else None)
@@ -227,13 +229,14 @@ def _tree_rss(proc, per_process: dict) -> int:
 
 
 def memory_run(raw_dir: Path, out_dir: Path, batch_size: int, models_dir: str, model: str, workers: int = 1,
-               interval: float = 0.05) -> dict:
+               interval: float = 0.05, threads_per_worker: int | None = None) -> dict:
     """One whole pipeline run in a fresh subprocess; peak RSS of its process tree (polled) and of the flow process."""
     import psutil
 
     result_file = out_dir.parent / f"{out_dir.name}.child.json"
     args = {"raw_dir": str(raw_dir), "out_dir": str(out_dir), "models_dir": models_dir, "model": model,
-            "batch_size": batch_size, "workers": workers, "result": str(result_file)}
+            "batch_size": batch_size, "workers": workers, "threads_per_worker": threads_per_worker,
+            "result": str(result_file)}
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))}
     t0 = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-m", "pipeline.bench", json.dumps(args)], env=env,
@@ -263,7 +266,8 @@ def _child(args: dict) -> None:
     from .flows import run_pipeline
 
     t, _ = _timed(lambda: run_pipeline(args["raw_dir"], args["out_dir"], args["models_dir"], args["model"],
-                                       batch_size=args["batch_size"], workers=args["workers"]))
+                                       batch_size=args["batch_size"], workers=args["workers"],
+                                       threads_per_worker=args.get("threads_per_worker")))
     from . import store
 
     docs = store.load(args["out_dir"], ("documents",))["documents"]
@@ -305,7 +309,8 @@ def machine_info(models_dir: str, model: str) -> dict:
 def run_benchmark(sizes: Sequence[int] = (100, 1000), repeats: int = 3, workers: Sequence[int] = (1, 2),
                   throughput_size: int | None = None, batch_size: int | None = None,
                   models_dir: str | Path = "models", model: str = "auto",
-                  sources: Iterable[Path | str] = DEFAULT_SOURCES, log: Callable[[str], None] = print) -> dict:
+                  sources: Iterable[Path | str] = DEFAULT_SOURCES, log: Callable[[str], None] = print,
+                  threads_per_worker: int | None = None) -> dict:
     _quiet_prefect()
     from .flows import DEFAULT_BATCH_SIZE, run_pipeline
 
@@ -314,10 +319,11 @@ def run_benchmark(sizes: Sequence[int] = (100, 1000), repeats: int = 3, workers:
     sizes = sorted(set(sizes))
     n = throughput_size or sizes[0]
     texts = source_texts(sources)
-    threads = max(1, (os.cpu_count() or 1))  # what the pipeline gives torch with workers=1
+    threads = threads_per_worker or max(1, (os.cpu_count() or 1))  # what the pipeline gives torch with workers=1
     results: dict = {"machine": machine_info(models_dir, model),
                      "settings": {"sizes": sizes, "throughput_size": n, "repeats": repeats, "workers": list(workers),
                                   "batch_size": batch_size, "models_dir": models_dir, "model": model,
+                                  "threads_per_worker": threads_per_worker,
                                   "sources": [str(s) for s in sources if Path(s).is_dir()],
                                   "source_texts": len(texts)},
                      "targets": TARGETS, "load_samples": []}  # 1-minute load average after each timed step
@@ -343,7 +349,8 @@ def run_benchmark(sizes: Sequence[int] = (100, 1000), repeats: int = 3, workers:
         raw_rows, pipe_rows = [], []
         for r in range(repeats):
             raw_rows.append(raw_stanza_pass(fi_texts, batch_size, models_dir, model, threads))
-            pipe_rows.append(pipeline_pass(raw, work / "out", batch_size, models_dir, model))
+            pipe_rows.append(pipeline_pass(raw, work / "out", batch_size, models_dir, model,
+                                           threads_per_worker=threads_per_worker))
             row = pipe_rows[-1]
             results["load_samples"].append(["throughput", r, round(os.getloadavg()[0], 2)])
             log(f"  [{r + 1}/{repeats}] raw {raw_rows[-1][0]:.1f} s, pipeline {row['seconds']:.1f} s, "
@@ -358,10 +365,11 @@ def run_benchmark(sizes: Sequence[int] = (100, 1000), repeats: int = 3, workers:
         by_workers: dict[int, list[dict]] = {w: [] for w in workers}
         for r in range(repeats):
             for w in workers:
-                by_workers[w].append(workers_pass(raw, work / "out-w", batch_size, models_dir, model, w))
+                by_workers[w].append(workers_pass(raw, work / "out-w", batch_size, models_dir, model, w,
+                                                  threads_per_worker))
                 results["load_samples"].append([f"workers={w}", r, round(os.getloadavg()[0], 2)])
                 log(f"  [{r + 1}/{repeats}] workers={w}: {by_workers[w][-1]['seconds']:.1f} s")
-        results["workers"] = summarize_workers(by_workers)
+        results["workers"] = summarize_workers(by_workers, threads_per_worker)
         for row in results["workers"]:
             log(f"  workers={row['workers']}: {row['median_s']} s, speed-up {row['speedup_vs_1']}")
 
@@ -371,7 +379,8 @@ def run_benchmark(sizes: Sequence[int] = (100, 1000), repeats: int = 3, workers:
             if not raw_m.exists():
                 build_corpus(texts, size, raw_m)
             log(f"memory: N={size} in a fresh process")
-            row = memory_run(raw_m, work / f"out-mem-{size}", batch_size, models_dir, model)
+            row = memory_run(raw_m, work / f"out-mem-{size}", batch_size, models_dir, model,
+                             threads_per_worker=threads_per_worker)
             row["n"] = size
             memory.append(row)
             results["load_samples"].append([f"memory N={size}", 0, round(os.getloadavg()[0], 2)])

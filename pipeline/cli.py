@@ -213,6 +213,7 @@ def bench_cmd(
     throughput_size: Optional[int] = typer.Option(None, help="Documents in the timed runs (default: smallest size)."),
     batch_size: Optional[int] = typer.Option(None, help="Analysis batch size (default: the pipeline's)."),
     quick: bool = typer.Option(False, help="Small and fast: sizes 20,200, 1 repeat (a smoke run, not for the README)."),
+    threads_per_worker: Optional[int] = typer.Option(None, help="Torch threads per worker, raw Stanza alike (default: cores / workers)."),
     models_dir: Path = typer.Option(Path("models")),
     model: str = typer.Option("auto"),
 ) -> None:
@@ -226,7 +227,7 @@ def bench_cmd(
     size_list = [int(s) for s in sizes.split(",") if s.strip()]
     worker_list = [int(w) for w in workers.split(",") if w.strip()]
     results = run_benchmark(size_list, repeats, worker_list, throughput_size, batch_size, models_dir, model,
-                            log=lambda msg: typer.echo(msg, err=True))
+                            log=lambda msg: typer.echo(msg, err=True), threads_per_worker=threads_per_worker)
     command = "python -m pipeline " + " ".join(sys.argv[1:])
     results["command"] = command
     out.parent.mkdir(parents=True, exist_ok=True)
