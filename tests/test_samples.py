@@ -95,3 +95,25 @@ def test_samples_parquet_schema_names_and_dtypes_fixed(tables):
     strategies = tables["strategies"].set_index("doc_id")
     assert list(strategies.loc[PH, "values"]) == ["luottamus", "rohkeus", "välittäminen", "oikeudenmukaisuus"]
     assert len(strategies.loc[KP, "goals"]) == 5 and isinstance(strategies.loc[KP, "vision"], str)
+
+
+def test_samples_report_lists_every_extraction_and_the_edit_of_a_second_run(tmp_path):
+    import html
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    for path in (REPO / "raw_texts").glob("*.txt"):
+        shutil.copy(path, raw / path.name)
+    run_pipeline(raw, out, REPO / "models")
+    edited = raw / f"{KP}.txt"
+    edited.write_text(edited.read_text(encoding="utf-8").replace(
+        "Visio: Suomen toimivin hyvinvointialue", "Visio: Suomen <script>alert(1)</script> hyvinvointialue"),
+        encoding="utf-8")
+    summary = run_pipeline(raw, out, REPO / "models")
+    assert summary["counts"]["analyzed"] == 1 and summary["counts"]["reused_analysis"] == 1
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    for row in load(out)["extractions"].itertuples():
+        assert html.escape(row.text, quote=False) in page
+    changes = page[page.index('id="changes"'):]
+    assert KP in changes and "Suomen toimivin hyvinvointialue" in changes

@@ -15,10 +15,6 @@ def find_region(text: str, rules: dict) -> str | None:
     """The organisation named most often (first on ties), in its base form."""
     counts: Counter = Counter()
     first: dict[str, int] = {}
-    for city in rules.get("region_cities", []):
-        for m in re.finditer(city["pattern"], text):
-            counts[city["base"]] += 1
-            first.setdefault(city["base"], m.start())
     name = rules["region_name"]
     for head in rules["region_heads"]:
         for m in re.finditer(rf"\b({name})\s+{head['pattern']}\w*", text):
