@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from spacy.matcher import Matcher
 
+from ..evaluate import span_f1  # the corpus's notion of "the same statement" also drives dedup
 from ..types import Analysis, DocumentMetadata, Extraction
 from . import layout as lay
 from .metadata import extract_metadata
@@ -496,23 +497,6 @@ def normalize_value(doc, a: int, b: int) -> str:
     return " ".join(nominal_form(t.text, t.lemma_, t.pos_) for t in toks)
 
 
-def _words(text: str) -> list[str]:
-    import unicodedata
-
-    return re.findall(r"\w+", unicodedata.normalize("NFC", text).lower())
-
-
-def token_f1(x: str, y: str) -> float:
-    from collections import Counter
-
-    a, b = Counter(_words(x)), Counter(_words(y))
-    common = sum((a & b).values())
-    if not common:
-        return 0.0
-    p, r = common / sum(a.values()), common / sum(b.values())
-    return 2 * p * r / (p + r)
-
-
 # ---------------------------------------------------------------------- resolution
 
 def resolve(cands: list[Candidate], ctx: _Ctx) -> list[Candidate]:
@@ -567,7 +551,7 @@ def _drop_restated_inline(items: list[Candidate]) -> list[Candidate]:
             groups[c.group].append(c)
     drop = set()
     for g, members in groups.items():
-        if any(token_f1(m.normalized, bl.normalized) >= 0.5 for m in members for bl in blocks):
+        if any(span_f1(m.normalized, bl.normalized) >= 0.5 for m in members for bl in blocks):
             drop.add(g)
     return [c for c in items if c.group not in drop]
 
@@ -575,7 +559,7 @@ def _drop_restated_inline(items: list[Candidate]) -> list[Candidate]:
 def _resolve_statements(items: list[Candidate], threshold: float) -> list[Candidate]:
     out: list[Candidate] = []
     for c in sorted(items, key=lambda c: (-c.confidence, c.start)):
-        if any(token_f1(c.normalized, k.normalized) >= threshold or (c.start < k.end and k.start < c.end) for k in out):
+        if any(span_f1(c.normalized, k.normalized) >= threshold or (c.start < k.end and k.start < c.end) for k in out):
             continue
         out.append(c)
     return out
