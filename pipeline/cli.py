@@ -31,8 +31,11 @@ def models_train(
     ud_dir: Path = typer.Option(DEFAULT_UD, help="Folder with the UD Finnish treebanks (TDT, FTB, OOD)."),
     models_dir: Path = typer.Option(Path("models"), help="Where models live; writes MODELS_DIR/compact."),
     tokenizer_steps: int = typer.Option(8000),
-    tagger_steps: int = typer.Option(250),
-    lemma_epochs: int = typer.Option(8),
+    tagger_steps: int = typer.Option(3000),
+    lemma_epochs: int = typer.Option(20),
+    tagger_hidden_dim: int = typer.Option(200),
+    tagger_char_hidden_dim: int = typer.Option(400),
+    lemma_batch_size: int = typer.Option(200),
     stages: str = typer.Option("tokenize,pos,lemma", help="Comma-separated stages to (re)train; others are kept."),
     seed: int = typer.Option(1234),
 ) -> None:
@@ -41,7 +44,8 @@ def models_train(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(processName)s %(name)s: %(message)s")
     settings = TrainSettings(seed=seed, tokenizer_steps=tokenizer_steps, tagger_steps=tagger_steps,
-                             lemma_epochs=lemma_epochs)
+                             lemma_epochs=lemma_epochs, tagger_hidden_dim=tagger_hidden_dim,
+                             tagger_char_hidden_dim=tagger_char_hidden_dim, lemma_batch_size=lemma_batch_size)
     out = train_all(ud_dir, models_dir / "compact", settings, tuple(s.strip() for s in stages.split(",") if s.strip()))
     typer.echo(f"compact model written to {out}")
 

@@ -25,6 +25,9 @@ REPO = Path(__file__).resolve().parents[1]
     ("Hyvinvointialuestrategia", "hyvinvointialuestrategiastrategiastrategia", "NOUN", "hyvinvointialuestrategia"),
     ("hyvinvointialue", "hyvinvointialuelue", "NOUN", "hyvinvointialue"),   # invented repeat
     ("strategiaan", "strategia", "NOUN", "strategia"),
+    ("Tukholman", "tukholma", "PROPN", "Tukholma"),                         # a name keeps its capital
+    ("Strategian", "strategia", "NOUN", "strategia"),                       # sentence-initial noun does not
+    ("iPhonen", "iPhone", "PROPN", "iPhone"),                               # lower-case name left as it is
 ])
 def test_clean_lemma_cases_give_sane_base_form(word, lemma, upos, expected):
     assert clean_lemma(word, lemma, upos) == expected

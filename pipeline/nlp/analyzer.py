@@ -147,6 +147,17 @@ def clean_lemma(word: str, lemma: str | None, upos: str) -> str:
         lemma = lemma.replace("#", "")
     if is_degenerate_lemma(word, lemma):
         return fallback_lemma(word, upos)
+    return name_cased(word, lemma, upos)
+
+
+def name_cased(word: str, lemma: str, upos: str) -> str:
+    """A proper noun's lemma keeps the capital of its form ("Tukholman" → "Tukholma").
+
+    UD's convention, which TDT follows; FTB, also in the training data,
+    lower-cases names, so the lemmatizer learned both and mixes them.
+    """
+    if upos == "PROPN" and word[:1].isupper() and lemma[:1].islower() and lemma[:1].upper() == word[:1]:
+        return word[:1] + lemma[1:]
     return lemma
 
 
