@@ -30,6 +30,7 @@ import re
 import stat
 import unicodedata
 from pathlib import Path
+from typing import Mapping
 
 from .errors import ConfigError
 from .types import RawDocument, SourceFile
@@ -417,8 +418,13 @@ def _language_reason(code: str) -> str:
 # ------------------------------------------------------------------ reading
 
 
-def read_document(src: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
-    """Read, decode, normalize and language-check one file; never raises for bad input."""
+def read_document(src: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES,
+                  known_languages: Mapping[str, str] | None = None) -> RawDocument:
+    """Read, decode, normalize and language-check one file; never raises for bad input.
+
+    `known_languages` (sha256 → language, from the previous run) spares an
+    unchanged file the language classifier.
+    """
     path = src.path
 
     def result(status: str, reason: str | None = None, **kw) -> RawDocument:
@@ -478,7 +484,7 @@ def read_document(src: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDoc
         notes.append("applied Unicode NFC normalization")
         text = normalized
 
-    language = detect_language(text)
+    language = (known_languages or {}).get(sha) or detect_language(text)
     base.update(notes=tuple(notes), language=language)
     if language == "und":
         return result("rejected", "too little text to identify its language", **base)

@@ -90,9 +90,10 @@ def strategy_row(result: DocumentResult) -> dict:
 
 def analysis_from_tokens(doc_id: str, text: str, model: str, frame: pd.DataFrame) -> Analysis:
     """Rebuild an `Analysis` from stored token rows (sentences follow from them)."""
-    frame = frame.sort_values("token")
-    tokens = tuple(Token(int(r.token), int(r.sentence), r.text, r.lemma, r.upos, int(r.start), int(r.end))
-                   for r in frame.itertuples(index=False))
+    if not frame["token"].is_monotonic_increasing:
+        frame = frame.sort_values("token")
+    columns = [frame[c].tolist() for c in ("token", "sentence", "text", "lemma", "upos", "start", "end")]
+    tokens = tuple(map(Token, *columns))
     sentences = []
     first = 0
     for i, tok in enumerate(tokens):
@@ -119,6 +120,22 @@ def resolve_run(out_dir: Path | str) -> Path | None:
         return None
     target = link.resolve()
     return target if (target / "run.json").is_file() else None
+
+
+def known_languages(out_dir: Path | str) -> dict[str, str]:
+    """sha256 → detected language of every file in the current run; empty before the first run.
+
+    Detection is a pure function of the file's bytes, so an unchanged file
+    need not be classified again.  An unreadable table only costs the shortcut.
+    """
+    run = resolve_run(out_dir)
+    if run is None:
+        return {}
+    try:
+        docs = pq.read_table(run / "documents.parquet", columns=["sha256", "language"]).to_pydict()
+    except (OSError, pa.ArrowException):
+        return {}
+    return {sha: lang for sha, lang in zip(docs["sha256"], docs["language"]) if sha and lang}
 
 
 def previous_run(out_dir: Path | str) -> Path | None:

@@ -1,4 +1,4 @@
-"""The flow on a Dask cluster gives the same tables as in one process, loading the model once per worker."""
+"""The flow on worker processes (its own pool, or a Dask cluster) gives the same tables as in one process."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -44,6 +44,20 @@ def _loaded_analyzers() -> list[tuple[str, int]]:
     from pipeline.nlp import analyzer
 
     return [(repr(key), id(a._pipeline)) for key, a in analyzer._ANALYZERS.items() if a._pipeline is not None]
+
+
+def test_process_pool_run_equals_single_process_run(tmp_path):
+    from pipeline.flows import run_pipeline
+
+    _require_model()
+    single = run_pipeline(SAMPLES, tmp_path / "single", MODELS, workers=1)
+    # batch_size=1: one batch per document, so both worker processes get work.
+    pooled = run_pipeline(SAMPLES, tmp_path / "pooled", MODELS, batch_size=1, workers=2)
+    assert pooled["counts"] == single["counts"]
+    expected, got = _tables(tmp_path / "single"), _tables(tmp_path / "pooled")
+    for name in ("documents", "tokens", "extractions", "strategies"):
+        pd.testing.assert_frame_equal(got[name], expected[name], obj=name)
+    assert len(got["extractions"]) > 0
 
 
 @pytest.fixture(scope="module")

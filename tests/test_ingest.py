@@ -104,6 +104,21 @@ def test_discover_same_doc_id_twice_raises_config_error(tmp_path):
         discover(tmp_path)
 
 
+def test_read_document_known_sha256_reuses_language_without_classifying(tmp_path, monkeypatch):
+    data = FI_TEXT.encode("utf-8")
+    src = _src(tmp_path, "same.txt", data)
+
+    def no_classifier(text):
+        raise AssertionError("an unchanged file must not be classified again")
+
+    monkeypatch.setattr(ingest, "detect_language", no_classifier)
+    doc = read_document(src, known_languages={_sha(data): "fi"})
+    assert (doc.status, doc.language, doc.text) == ("ok", "fi", FI_TEXT)
+    # A file whose bytes changed is classified afresh.
+    with pytest.raises(AssertionError, match="must not be classified"):
+        read_document(src, known_languages={_sha(b"older bytes"): "fi"})
+
+
 # ------------------------------------------------- read_document: rejections
 
 

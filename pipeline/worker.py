@@ -1,0 +1,33 @@
+"""What an analysis worker process runs: the model built once, then batch after batch.
+
+Kept free of Prefect so that a worker process starts quickly: it imports the
+NLP and extraction stages only.
+"""
+from __future__ import annotations
+
+import os
+
+from . import extract
+from .nlp import analyzer as nlp
+from .types import DocumentResult, RawDocument
+
+
+def init_worker(models_dir: str, model_choice: str, threads: int) -> None:
+    """Runs once per worker process: cap torch threads, build the Stanza pipeline and the matcher."""
+    # Before torch starts its OpenMP pool: more threads than this worker's share of the cores only contend.
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    nlp.get_analyzer(models_dir, model_choice, threads)._load()
+    extract.get_extractor()
+
+
+def analyze_and_extract(docs: list[RawDocument], models_dir: str, model_choice: str,
+                        threads: int | None) -> list[DocumentResult]:
+    """The NLP analysis and the extraction of one batch, in the process that runs it."""
+    analyses = nlp.get_analyzer(models_dir, model_choice, threads).analyze_many(
+        [(d.doc_id, d.text or "") for d in docs])
+    extractor = extract.get_extractor()
+    results = []
+    for raw, analysis in zip(docs, analyses):
+        metadata, extractions = extractor.extract(analysis)
+        results.append(DocumentResult(raw, analysis, metadata, extractions))
+    return results
