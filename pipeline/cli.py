@@ -216,6 +216,7 @@ def bench_cmd(
     workers: str = typer.Option("1,2", help="Worker counts to compare, comma-separated."),
     throughput_size: Optional[int] = typer.Option(None, help="Documents in the timed runs (default: smallest size)."),
     batch_size: Optional[int] = typer.Option(None, help="Analysis batch size (default: the pipeline's)."),
+    workers_size: Optional[int] = typer.Option(None, help="Documents in the worker speed-up runs (default: 300, or the throughput size if larger)."),
     quick: bool = typer.Option(False, help="Small and fast: sizes 20,200, 1 repeat (a smoke run, not for the README)."),
     threads_per_worker: Optional[int] = typer.Option(None, help="Torch threads per worker, raw Stanza alike (default: cores / workers)."),
     models_dir: Path = typer.Option(Path("models")),
@@ -231,7 +232,8 @@ def bench_cmd(
     size_list = [int(s) for s in sizes.split(",") if s.strip()]
     worker_list = [int(w) for w in workers.split(",") if w.strip()]
     results = run_benchmark(size_list, repeats, worker_list, throughput_size, batch_size, models_dir, model,
-                            log=lambda msg: typer.echo(msg, err=True), threads_per_worker=threads_per_worker)
+                            log=lambda msg: typer.echo(msg, err=True), threads_per_worker=threads_per_worker,
+                            workers_size=workers_size if not quick else (workers_size or 40))
     command = "python -m pipeline " + " ".join(sys.argv[1:])
     results["command"] = command
     out.parent.mkdir(parents=True, exist_ok=True)
