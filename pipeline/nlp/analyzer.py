@@ -277,6 +277,10 @@ class Analyzer:
             trainer = getattr(self._pipeline.processors.get("lemma"), "_trainer", None)
             if trainer is not None and hasattr(trainer, "pos_dict"):
                 self._known = frozenset().union(*(set(entries) for entries in trainer.pos_dict.values()))
+            if self.lexicon:
+                # simplemma reads its Finnish dictionary on first use (about 2 s here): load it
+                # with the model, not in the middle of the first batch.
+                lexicon_lemma("talo")
         return self._pipeline
 
     def stanza_documents(self, texts: Sequence[str]):
