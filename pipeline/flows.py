@@ -125,19 +125,21 @@ def ingest_strategies(
     logger = get_run_logger()
     started = time.monotonic()
     incremental.check_stages(STAGES)
-    # Fails here, before any work, if no model is installed; builds no Stanza pipeline yet.
-    model_name = nlp.get_analyzer(models_dir, model, threads_per_worker).model_name
-    rules_version = extract.rules_version()
     threads = threads_per_worker or max(1, (os.cpu_count() or 1) // max(1, workers))
+    # Fails here, before any work, if no model is installed; builds no Stanza pipeline yet.
+    # The same analyzer (same threads) is the one the batches use when they run in this process.
+    model_name = nlp.get_analyzer(models_dir, model, threads).model_name
+    rules_version = extract.rules_version()
 
     sources = discover_task(raw_dir)
-    known_languages = store.known_languages(out_dir)
-    raws: list[RawDocument] = []
-    for chunk in _batches(sources, 64):
-        raws.extend(read_task(chunk, max_bytes, known_languages))
-    by_id = {r.doc_id: r for r in raws}
+    with store.open_run(out_dir, wait_for_lock) as (writer, previous), \
+            _worker_pool(workers, models_dir, model, threads) as pool:
+        known_languages = previous.languages_by_sha256()
+        raws: list[RawDocument] = []
+        for chunk in _batches(sources, 64):
+            raws.extend(read_task(chunk, max_bytes, known_languages))
+        by_id = {r.doc_id: r for r in raws}
 
-    with store.open_run(out_dir, wait_for_lock) as (writer, previous), _worker_pool(workers, models_dir, model, threads) as pool:
         work = incremental.plan(raws, previous.by_id, model_name, rules_version)
         planned = {w.raw.doc_id for w in work}
         to_analyze = [w for w in work if w.action == "analyze"]

@@ -422,7 +422,7 @@ def read_document(src: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES,
                   known_languages: Mapping[str, str] | None = None) -> RawDocument:
     """Read, decode, normalize and language-check one file; never raises for bad input.
 
-    `known_languages` (sha256 → language, from the previous run) spares an
+    `known_languages` (sha256 → language, from the current outputs) spares an
     unchanged file the language classifier.
     """
     path = src.path

@@ -122,22 +122,6 @@ def resolve_run(out_dir: Path | str) -> Path | None:
     return target if (target / "run.json").is_file() else None
 
 
-def known_languages(out_dir: Path | str) -> dict[str, str]:
-    """sha256 → detected language of every file in the current run; empty before the first run.
-
-    Detection is a pure function of the file's bytes, so an unchanged file
-    need not be classified again.  An unreadable table only costs the shortcut.
-    """
-    run = resolve_run(out_dir)
-    if run is None:
-        return {}
-    try:
-        docs = pq.read_table(run / "documents.parquet", columns=["sha256", "language"]).to_pydict()
-    except (OSError, pa.ArrowException):
-        return {}
-    return {sha: lang for sha, lang in zip(docs["sha256"], docs["language"]) if sha and lang}
-
-
 def previous_run(out_dir: Path | str) -> Path | None:
     """The run before the current one (what the report compares against)."""
     current = resolve_run(out_dir)
@@ -172,7 +156,7 @@ def run_info(run_dir: Path) -> dict:
 
 def _none_if_missing(value):
     """pandas gives NaN / NA for nulls; Arrow and our records want None."""
-    if value is None or isinstance(value, (list, tuple)) or hasattr(value, "__len__") and not isinstance(value, str):
+    if value is None or (hasattr(value, "__len__") and not isinstance(value, str)):
         return value
     try:
         return None if pd.isna(value) else value
@@ -191,6 +175,14 @@ class PreviousOutputs:
             self.documents = pd.DataFrame({c: pd.Series(dtype="object") for c in TABLES["documents"].names})
         self.by_id = {r["doc_id"]: {k: _none_if_missing(v) for k, v in r.items()}
                       for r in self.documents.to_dict("records")}
+
+    def languages_by_sha256(self) -> dict[str, str]:
+        """sha256 → detected language of every file in this run.
+
+        Detection is a pure function of the file's bytes, so an unchanged file
+        need not be classified again.
+        """
+        return {r["sha256"]: r["language"] for r in self.by_id.values() if r.get("sha256") and r.get("language")}
 
     def tokens_for(self, doc_ids: list[str]) -> dict[str, pd.DataFrame]:
         if self.run_dir is None or not doc_ids:
