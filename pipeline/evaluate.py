@@ -12,14 +12,15 @@ Matching (as in the development corpus README):
 """
 from __future__ import annotations
 
+import fnmatch
 import json
-import re
-import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import GoldFormatError
+from .spans import span_f1, words
+
+__all__ = ["Gold", "load_gold", "match", "score", "span_f1", "words", "select_documents"]
 
 FIELDS = ("mission", "vision", "value", "goal")
 GOLD_KEYS = {"mission": "mission", "vision": "vision", "value": "values", "goal": "goals"}
@@ -31,19 +32,6 @@ class Gold:
     doc_id: str
     language: str
     items: dict  # field -> list[str] (values: lemmas)
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"\w+", unicodedata.normalize("NFC", text).lower())
-
-
-def span_f1(pred: str, gold: str) -> float:
-    p, g = Counter(words(pred)), Counter(words(gold))
-    common = sum((p & g).values())
-    if not common:
-        return 0.0
-    precision, recall = common / sum(p.values()), common / sum(g.values())
-    return 2 * precision * recall / (precision + recall)
 
 
 def norm_value(text: str) -> str:

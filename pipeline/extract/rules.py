@@ -1,8 +1,9 @@
 """Loading and validating the extraction rules (YAML data files).
 
 A broken rule fails at load time with one line naming the file and the rule.
-`rules_version()` is a hash of the rule files plus the engine version, stored
-with every output row so a rules change re-extracts everything.
+`rules_version()` is a hash of the rule files plus the source of the extraction
+package, stored with every output row, so a change to the rules or to the code
+that reads them re-extracts everything.
 """
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ import yaml
 
 from ..errors import RuleError
 from ..types import FIELDS
+from .readers import READERS
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
-# Bump when the extraction code changes behaviour, so stored extractions are redone.
-ENGINE_VERSION = "1"
-CONSTRUCTIONS = ("colon", "heading", "copula", "quote", "dash", "relative", "list_follows", "after")
-CONCEPT_KEYS = {"mission", "vision", "value", "goal", "blocker", "not_statement"}
+PACKAGE_DIR = Path(__file__).resolve().parent
+CONSTRUCTIONS = tuple(READERS)
+CONCEPT_KEYS = {"mission", "vision", "value", "goal", "blocker", "not_statement", "about_heads"}
+CONCEPT_ENTRY_KEYS = {"lemma", "forms", "only", "exclude"}
 RULE_KEYS = {"id", "field", "comment", "pattern", "takes", "confidence", "keep_last", "enumerate"}
 
 
@@ -42,6 +44,13 @@ class Concept:
     key: str  # field name or "blocker"
     lemma: str
     forms: re.Pattern
+    only: re.Pattern | None = None  # the word must match this to name the concept
+    exclude: re.Pattern | None = None  # a word matching this does not name it
+
+    def admits(self, lower: str) -> bool:
+        if self.only is not None and not self.only.search(lower):
+            return False
+        return self.exclude is None or not self.exclude.search(lower)
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,7 @@ class RuleSet:
     cues: tuple[CueRule, ...]
     concepts: tuple[Concept, ...]
     not_statement: re.Pattern
+    about_heads: frozenset[str]  # lemmas saying what a concept is ("kivijalka"), not naming a statement
     metadata: dict
     version: str
 
@@ -99,16 +109,22 @@ def _validate_concepts(path: Path, raw) -> tuple[Concept, ...]:
         raise RuleError(f"{path.name}: top-level keys must be among {', '.join(sorted(CONCEPT_KEYS))}")
     out = []
     for key, entries in raw.items():
-        if key == "not_statement":
+        if key in ("not_statement", "about_heads"):
             continue
         for entry in entries or []:
             if not isinstance(entry, dict) or not entry.get("lemma"):
                 raise RuleError(f"{path.name}: {key}: every concept needs a lemma")
-            try:
-                forms = re.compile(entry.get("forms") or f"^{re.escape(entry['lemma'])}$")
-            except re.error as err:
-                raise RuleError(f"{path.name}: {key}/{entry['lemma']}: bad forms regex ({err})") from None
-            out.append(Concept(key, entry["lemma"], forms))
+            unknown = set(entry) - CONCEPT_ENTRY_KEYS
+            if unknown:
+                raise RuleError(f"{path.name}: {key}/{entry['lemma']}: unknown keys {', '.join(sorted(unknown))}")
+            patterns = {}
+            for name in ("forms", "only", "exclude"):
+                source = entry.get(name) or (f"^{re.escape(entry['lemma'])}$" if name == "forms" else None)
+                try:
+                    patterns[name] = re.compile(source) if source else None
+                except re.error as err:
+                    raise RuleError(f"{path.name}: {key}/{entry['lemma']}: bad {name} regex ({err})") from None
+            out.append(Concept(key, entry["lemma"], patterns["forms"], patterns["only"], patterns["exclude"]))
     return tuple(out)
 
 
@@ -158,11 +174,20 @@ def load_rules(rules_dir: Path | str | None = None) -> RuleSet:
         not_statement = re.compile(raw_concepts.get("not_statement") or "(?!)", re.I)
     except re.error as err:
         raise RuleError(f"{files['concepts'].name}: not_statement: bad regex ({err})") from None
+    about = raw_concepts.get("about_heads") or []
+    if not isinstance(about, list) or not all(isinstance(w, str) and w for w in about):
+        raise RuleError(f"{files['concepts'].name}: about_heads must be a list of lemmas")
     metadata = _validate_metadata(files["metadata"], _load_yaml(files["metadata"]))
-    digest = hashlib.sha256(ENGINE_VERSION.encode())
-    for path in sorted(files.values()):
+    return RuleSet(cues, concepts, not_statement, frozenset(about), metadata, _version(files.values()))
+
+
+def _version(rule_files) -> str:
+    """Hash of the rule files and of the extraction code's source: results follow both."""
+    digest = hashlib.sha256()
+    for path in sorted(rule_files) + sorted(PACKAGE_DIR.glob("*.py")):
+        digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    return RuleSet(cues, concepts, not_statement, metadata, digest.hexdigest()[:12])
+    return digest.hexdigest()[:12]
 
 
 @lru_cache(maxsize=4)

@@ -6,16 +6,12 @@ and sentence starts come from the analysis, so spaCy token `i` is our token
 """
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from spacy.tokens import Doc, Token
 
 from ..types import Analysis
-
-POSSESSIVE = ("mme", "nne", "nsa", "nsä")  # not -ni/-si: they clash with -ksi; strategies speak as "we"
-_ILLATIVE = re.compile(r"(h[aeiouyäö]n?|([aeiouyäö])\2n?|siin|seen)$")
-_PARTICIPLE = re.compile(r"(tu|ty|nut|nyt|lut|lyt|rut|ryt|sut|syt)$")
+from .morphology import guess_case
 
 UPOS = {"ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
         "SCONJ", "SYM", "VERB", "X"}
@@ -38,52 +34,6 @@ def _blank():
 def blank_vocab():
     """The shared blank Finnish vocab (lexical attributes such as LOWER work)."""
     return _blank().vocab
-
-
-def guess_case(surface: str, lemma: str) -> str:
-    """A coarse grammatical case from the surface form's ending.
-
-    The compact model predicts no morphological features; the cue rules only
-    need to tell a nominative subject ("Visiomme on …") from other uses
-    ("visiota on kirkastettu", "arvoissa", "tavoitteena").
-    """
-    w, lemma = surface.lower(), lemma.lower()
-    possessive = False
-    for suffix in POSSESSIVE:
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            w, possessive = w[: -len(suffix)], True
-            break
-    # Endings first: an undertrained lemmatizer may return the surface form as
-    # the lemma, which must not make "tavoitteena" look nominative.
-    for ending, case in (("ksi", "tra"), ("ssa", "ine"), ("ssä", "ine"), ("sta", "ela"), ("stä", "ela"),
-                         ("lla", "ade"), ("llä", "ade"), ("lta", "abl"), ("ltä", "abl"), ("lle", "all")):
-        if w.endswith(ending):
-            return case
-    if w.endswith(("na", "nä")):
-        return "ess"
-    # Illative ends in -n ("visioon", "arvoihin"); only a possessive suffix removes it ("visioomme").
-    if _ILLATIVE.search(w) and (possessive or w.endswith("n")) and not lemma.endswith(w[-2:]):
-        return "ill"
-    if w == lemma:
-        return "nom"
-    if w.endswith("n"):
-        return "gen"
-    if w.endswith("t") or (possessive and lemma.startswith(w[:-1])):
-        return "nom"
-    if w.endswith(("ta", "tä", "a", "ä")):
-        return "par"
-    return "other"
-
-
-_STRICT_PARTICIPLE = re.compile(r"(ttu|tty|nut|nyt|ltu|lty|htu|hty|stu|sty)$")
-
-
-def is_past_participle(surface: str, upos: str) -> bool:
-    """'on kirkastettu', 'on määritelty': a perfect tense, not a copula statement."""
-    word = surface.lower()
-    if upos in ("VERB", "AUX", "ADJ"):
-        return bool(_PARTICIPLE.search(word))
-    return len(word) >= 6 and bool(_STRICT_PARTICIPLE.search(word))  # tagger may call it a noun
 
 
 def to_spacy(analysis: Analysis, concept_of) -> Doc:

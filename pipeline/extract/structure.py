@@ -1,9 +1,10 @@
-"""Line structure of a press text: list items, headings, paragraphs (pure, text-based).
+"""Document structure of a press text: list items, headings, paragraphs, labels, menus.
 
 Press texts copied from web pages keep their structure in line breaks: a
 paragraph, a heading or a list item is one line.  This module describes each
-line so the extractors can say "the list that follows" or "the paragraph under
-this heading".
+line (pure, text-based) so the readers can say "the list that follows", "the
+paragraph under this heading", "the label before the dash" or "this block is
+the site's navigation, not content".
 """
 from __future__ import annotations
 
@@ -13,6 +14,16 @@ from dataclasses import dataclass
 BULLET = re.compile(r"^([ \t\u00a0]*)([•·▪●◦‣∙*\-–—])[ \t\u00a0]+")
 NUMBERED = re.compile(r"^([ \t\u00a0]*)(\d{1,2}|[a-h])[.)][ \t\u00a0]+")
 FINAL_PUNCT = (".", "!", "?", "…")
+# "AVOIMUUS – Kerromme …", "Hyvinvointi: Väestön …": a short label, then its explanation.
+LABEL_SEPARATOR = re.compile(r"\s+[–—-]\s+|:\s+|\s+[–—]")
+MAX_LABEL_WORDS = 6
+SHORT_LINE_WORDS = 10
+# Lines that name pages or actions rather than state content: links to other documents,
+# share buttons, "Tutustu …" calls.  A block of them is navigation.
+NAVIGATION = re.compile(
+    r"(?i)(^(tutustu|lue|katso|lataa|siirry|jaa|seuraa|avaa|palaa|takaisin|etusivu|tulosta|kuuntele)\b"
+    r"|strategi|ohjelm|suunnitelm|kartta|raportt|facebook|twitter|linkedin|instagram|youtube|\.pdf\b"
+    r"|https?://|www\.)")
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,34 @@ class Line:
     @property
     def ends_sentence(self) -> bool:
         return self.text.rstrip().rstrip("”\"'»)").endswith(FINAL_PUNCT)
+
+    @property
+    def n_words(self) -> int:
+        return len(self.text.split())
+
+    @property
+    def is_short(self) -> bool:
+        """A title-like line: a few words, no final punctuation, not a label ending in a colon."""
+        text = self.text.rstrip()
+        return (not self.blank and not self.ends_sentence and not text.endswith(":")
+                and self.n_words <= SHORT_LINE_WORDS)
+
+    @property
+    def is_navigation(self) -> bool:
+        return self.n_words <= 8 and not self.ends_sentence and bool(NAVIGATION.search(self.text))
+
+    def label_end(self) -> int | None:
+        """End offset of a leading label ("AVOIMUUS – …", "Luottamus: …"), or None.
+
+        The label is at most a few words and something must follow the separator.
+        """
+        m = LABEL_SEPARATOR.search(self.text)
+        if m is None or not self.text[m.end():].strip():
+            return None
+        label = self.text[: m.start()]
+        if not label.strip() or len(label.split()) > MAX_LABEL_WORDS or label.rstrip().endswith(FINAL_PUNCT):
+            return None
+        return self.content_start + len(label.rstrip())
 
 
 def lines_of(text: str) -> list[Line]:
@@ -113,7 +152,43 @@ class Layout:
             ln = self.next_nonblank(ln.index)
         return out
 
+    def lines_after(self, index: int, limit: int, max_gap: int = 3) -> list[Line]:
+        """The next `limit` non-blank lines of any kind."""
+        out: list[Line] = []
+        ln = self.next_nonblank(index, max_gap)
+        while ln is not None and len(out) < limit:
+            out.append(ln)
+            ln = self.next_nonblank(ln.index, max_gap)
+        return out
 
-def is_all_caps_word(word: str) -> bool:
-    letters = [c for c in word if c.isalpha()]
-    return len(letters) >= 3 and all(c.isupper() for c in letters)
+
+def is_menu(lines: list[Line]) -> bool:
+    """A block of page titles and links (navigation), not statements."""
+    return bool(lines) and sum(ln.is_navigation for ln in lines) * 2 >= len(lines)
+
+
+def short_line_run(lines: list[Line]) -> list[Line]:
+    """The leading run of title-like lines (items written without bullets)."""
+    run = []
+    for ln in lines:
+        if ln.is_item or not ln.is_short:
+            break
+        run.append(ln)
+    return run
+
+
+def subheading_items(lines: list[Line]) -> list[Line]:
+    """Sub-headings each followed by a paragraph ("Rohkeus" / "Uudistamme …"): the sub-headings.
+
+    Needs at least two, alternating with their paragraphs.
+    """
+    heads: list[Line] = []
+    i = 0
+    while i + 1 < len(lines) and lines[i].is_short and not lines[i].is_item and not lines[i + 1].is_short \
+            and not lines[i + 1].is_item:
+        heads.append(lines[i])
+        i += 2
+        while i < len(lines) and not lines[i].is_short and not lines[i].is_item and len(heads) and i + 1 < len(lines) \
+                and not lines[i + 1].is_short:
+            i += 1  # a second paragraph under the same sub-heading
+    return heads if len(heads) >= 2 else []
