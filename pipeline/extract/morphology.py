@@ -47,6 +47,8 @@ def guess_case(surface: str, lemma: str) -> str:
         return "gen"
     if w.endswith("t") or (possessive and lemma.startswith(w[:-1])):
         return "nom"
+    if possessive and w.endswith("ee") and lemma.endswith("e"):
+        return "nom"  # "tavoitteemme": an e-stem noun with a possessive suffix
     if w.endswith(("ta", "tä", "a", "ä")):
         return "par"
     return "other"

@@ -40,7 +40,11 @@ CONSTRUCTION_WEIGHT = {"colon": 1.0, "heading": 1.0, "quote": 1.0, "copula": 0.9
                        "consists": 0.9, "after": 0.9, "aim": 0.85, "dash": 0.85, "list_follows": 0.85, "focus": 0.8}
 # "Arvot kuvaavat …", "Ammatillisesti kuvaa …", "Yhteisöllisyys on …": a term, then the verb defining it.
 DEFINING_VERBS = {"kuvata", "tarkoittaa", "merkitä", "olla", "näkyä", "muistuttaa", "sisältää", "ilmetä", "korostaa"}
+# The same verbs by form: "kuvaa" is also the partitive of the noun "kuva", and a tagger may take it so.
+DEFINING_FORMS = {"kuvaa", "kuvaavat", "tarkoittaa", "tarkoittavat", "merkitsee", "merkitsevät", "on", "ovat", "näkyy",
+                  "näkyvät", "muistuttaa", "sisältää", "ilmenee", "korostaa"}
 COMPOSED_OF = {"muodostua", "koostua"}
+LOCAL_CASES = ("ine", "ela", "ill", "ade", "abl", "all")  # "… taustalla on": an adverbial, not part of a term
 MAX_VALUE_TOKENS = 8
 MAX_BLOCK_ITEMS = 12
 MAX_GAP_WORDS = 3  # adverbials between a cue and its copula: "tavoitteitamme valtuustokaudella ovat"
@@ -266,8 +270,8 @@ def read_colon(r: Reading) -> list[Candidate] | None:
     for i in range(m.e, min(m.e + 9, m.sb)):
         if doc[i].text == ":":
             return r.content(i + 1, m.sb, r.conf("colon"), anchor=i)
-        if doc[i]._.concept or doc[i].text in {".", "!", "?"}:
-            return None
+        if doc[i]._.concept or doc[i].text in {".", "!", "?"} or doc[i].lower_ == "olla":
+            return None  # another concept owns the colon, or an aim ("tavoitteemme olla …:") stands between
     return None
 
 
@@ -537,7 +541,7 @@ def _value_paragraphs(r: Reading, region: list[Line], conf: float) -> list[Candi
                 break
             out.append(Candidate("value", caps[0], caps[-1] + 1, r.rule.id, conf * 0.9, r.group, "block"))
         return out
-    terms = _defined_terms(r, paras)
+    terms = _defined_terms(r, paras[:MAX_BLOCK_ITEMS])
     if len(terms) >= 2:
         return [Candidate("value", a, b, r.rule.id, conf * 0.85, r.group, "block") for a, b in terms]
     for para in paras:
@@ -557,16 +561,18 @@ def _value_paragraphs(r: Reading, region: list[Line], conf: float) -> list[Candi
 
 
 def _defined_terms(r: Reading, paras: list[Line]) -> list[tuple[int, int]]:
-    """'Ammatillisesti kuvaa …', 'Ennakoivasti tarkoittaa …': each paragraph opens with the
-    term it defines (at most three words before the defining verb)."""
+    """'Ammatillisesti kuvaa …', 'Ennakoivasti tarkoittaa …': paragraphs that open with the
+    term they define (at most three words before the defining verb).  Most of the
+    paragraphs must be of that kind; one written otherwise is passed over."""
     doc, out = r.doc, []
     for para in paras:
         rng = r.ctx.line_tokens(para)
-        verb = next((n for n, i in enumerate(rng[:4]) if doc[i].lemma_.lower() in DEFINING_VERBS and n > 0), None)
-        if verb is None or any(doc[i].is_punct for i in rng[:verb]):
-            break
-        out.append((rng[0], rng[verb]))
-    return out
+        verb = next((n for n, i in enumerate(rng[:4]) if n > 0 and (
+            doc[i].lemma_.lower() in DEFINING_VERBS or doc[i].lower_ in DEFINING_FORMS)), None)
+        if verb is not None and not any(doc[i].is_punct or doc[i]._.case in LOCAL_CASES for i in rng[1:verb]) \
+                and not doc[rng[0]].is_punct:
+            out.append((rng[0], rng[verb]))
+    return out if len(out) * 2 > len(paras) else []
 
 
 def _goal_paragraphs(r: Reading, region: list[Line], conf: float, count: int | None) -> list[Candidate]:
