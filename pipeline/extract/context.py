@@ -10,6 +10,8 @@ from functools import cached_property
 from ..types import Analysis
 from .structure import Layout, Line
 
+SENTENCE_END = (".", "!", "?", "…", ":", ";", "”", "\"", "»", ")")
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -59,9 +61,32 @@ class Ctx:
             out.setdefault(self.layout.line_at(tok.start).index, []).append(tok.index)
         return out
 
+    @cached_property
+    def _sentences(self) -> tuple[list[int], list[tuple[int, int]]]:
+        """Sentences as the readers see them: the model's, except that a break inside a line
+        after no final punctuation is not one ("Vision mukaan vuoden 2026 | Oulu on …")."""
+        text, of_token, ranges = self.analysis.text, [], []
+        for sent in self.analysis.sentences:
+            first = sent.first_token
+            prev = self.tokens[first - 1] if first > 0 else None
+            joined = (prev is not None and ranges and "\n" not in text[prev.end:self.tokens[first].start]
+                      and not prev.text.endswith(SENTENCE_END))
+            if joined:
+                ranges[-1] = (ranges[-1][0], sent.last_token)
+            else:
+                ranges.append((first, sent.last_token))
+            of_token += [len(ranges) - 1] * (sent.last_token - first)
+        return of_token, ranges
+
+    def sentence_of(self, i: int) -> int:
+        return self._sentences[0][i]
+
     def sentence_range(self, i: int) -> tuple[int, int]:
-        sent = self.analysis.sentences[self.tokens[i].sentence]
-        return sent.first_token, sent.last_token
+        return self._sentences[1][self.sentence_of(i)]
+
+    def sentence_start(self, n: int) -> int:
+        """First token of the reader's sentence `n` (clamped to the first sentence)."""
+        return self._sentences[1][max(0, n)][0]
 
     def line_of(self, i: int) -> Line:
         return self.layout.line_at(self.tokens[i].start)
@@ -84,8 +109,8 @@ class Ctx:
         rng = self.tokens_in(line.content_start, end if end is not None else line.end)
         if not rng:
             return None
-        first = self.tokens[rng[0]].sentence
-        inside = [i for i in rng if self.tokens[i].sentence == first]
+        first = self.sentence_of(rng[0])
+        inside = [i for i in rng if self.sentence_of(i) == first]
         return inside[0], inside[-1] + 1
 
     def line_has_concept(self, line: Line) -> bool:

@@ -82,18 +82,33 @@ def split_values(doc, a: int, b: int) -> list[tuple[int, int]]:
     """
     parts, cur = [], a
     for i in range(a, b):
-        if doc[i].text in {",", ";"} or doc[i].lower_ in CONJ:
+        if doc[i].text in {",", ";"} or (doc[i].lower_ in CONJ and not _hyphen_compound(doc, i)):
             if i > cur:
                 parts.append((cur, i))
             cur = i + 1
     if cur < b:
         parts.append((cur, b))
+    parts = [q for p in parts for q in _capitalised_run(doc, *p)]
     if len(parts) >= 2:
         first_a, first_b = parts[0]
         rest_adverbs = all(hi - lo == 1 and _is_adverb(doc[lo]) for lo, hi in parts[1:])
         if rest_adverbs and first_b - first_a == 2 and doc[first_a].pos_ in ("VERB", "AUX") and _is_adverb(doc[first_a + 1]):
             parts[0] = (first_a + 1, first_b)
     return parts
+
+
+def _hyphen_compound(doc, i: int) -> bool:
+    """'asiakas- ja henkilöstökokemuksen': the conjunction joins two halves of compounds."""
+    return i > 0 and doc[i - 1].text.endswith("-")
+
+
+def _capitalised_run(doc, a: int, b: int) -> list[tuple[int, int]]:
+    """'Rohkeus Reiluus Vastuullisuus': list markup lost, each capitalised noun is an item."""
+    toks = doc[a:b]
+    kinds = ("NOUN", "ADJ", "PROPN") if len(toks) >= 3 else ("NOUN", "ADJ")
+    if len(toks) >= 2 and all(t.text[:1].isupper() and t.text[1:].islower() and t.pos_ in kinds for t in toks):
+        return [(i, i + 1) for i in range(a, b)]
+    return [(a, b)]
 
 
 def _is_adverb(tok) -> bool:
@@ -120,7 +135,8 @@ def split_goals(doc, a: int, b: int) -> list[tuple[int, int]]:
     if not segs:
         return []
     last_a, last_b = segs[-1]
-    conj = next((i for i in range(last_a + 1, last_b - 1) if doc[i].lower_ in ("ja", "sekä")), None)
+    conj = next((i for i in range(last_a + 1, last_b - 1)
+                 if doc[i].lower_ in ("ja", "sekä") and not _hyphen_compound(doc, i)), None)
     if conj is not None and (len(segs) > 1 or (_has_noun(doc, last_a, conj) and _has_noun(doc, conj + 1, last_b))):
         segs[-1:] = [(last_a, conj), (conj + 1, last_b)]
     merged: list[tuple[int, int]] = []
@@ -245,7 +261,7 @@ class Reading:
             return self.enumeration(a, b, conf)
         return self.single(a, b, conf)
 
-    def describes_concept(self, a: int, b: int) -> bool:
+    def describes_concept(self, a: int, b: int, subject_bare: bool | None = None) -> bool:
         """'Arvot ovat toimintamme kivijalka', 'Arvot ovat valintoja', 'luonteeltaan pysyviä':
         the complement says what the concept is or does, it names no statement."""
         doc = self.doc
@@ -255,7 +271,7 @@ class Reading:
             return True
         cue = doc[self.m.cue]
         _, possessive = strip_possessive(cue.lower_)
-        bare = not possessive and self.m.cue == self.m.sa
+        bare = (not possessive and self.m.cue == self.m.sa) if subject_bare is None else subject_bare
         if bare and words:
             head = words[-1]
             # A plural partitive complement classifies the subject ("Arvot ovat valintoja").
@@ -266,13 +282,26 @@ class Reading:
 # ---------------------------------------------------------------------- sentence readers
 
 def read_colon(r: Reading) -> list[Candidate] | None:
+    """'Missio: …', 'arvoihin: a, b ja c', 'Strategiset tavoitteemme ovat:' + a list.
+
+    The colon belongs to the nearest concept before it; a concept in the essive
+    without a copula is an adverbial ("… arvot kaikilla tasoilla tavoitteena X:")
+    and owns no colon."""
     doc, m = r.doc, r.m
+    if _adverbial_essive(doc, m.cue) and not (m.e < m.sb and doc[m.e].text == ":"):
+        return None
     for i in range(m.e, min(m.e + 9, m.sb)):
         if doc[i].text == ":":
             return r.content(i + 1, m.sb, r.conf("colon"), anchor=i)
-        if doc[i]._.concept or doc[i].text in {".", "!", "?"} or doc[i].lower_ == "olla":
-            return None  # another concept owns the colon, or an aim ("tavoitteemme olla …:") stands between
+        if doc[i]._.concept and not _adverbial_essive(doc, i):
+            return None  # another concept owns the colon
+        if doc[i].text in {".", "!", "?"} or doc[i].lower_ == "olla":
+            return None  # an aim ("tavoitteemme olla …:") is no label
     return None
+
+
+def _adverbial_essive(doc, i: int) -> bool:
+    return doc[i]._.case == "ess" and not (i + 1 < len(doc) and doc[i + 1].lower_ in COPULA_FORMS)
 
 
 def read_copula(r: Reading) -> list[Candidate] | None:
@@ -345,6 +374,8 @@ def read_relative(r: Reading) -> list[Candidate] | None:
                 start = i + 3
                 if start < m.sb and doc[start].lower_ == "nimeltään":
                     start += 1
+                if r.describes_concept(start, m.sb, subject_bare=True):
+                    return []  # "arvoihin, jotka ovat valintoja ohjaavia periaatteita"
                 return r.content(start, m.sb, r.conf("relative"), anchor=start - 1)
             return None
         if doc[i].is_punct:
@@ -367,13 +398,11 @@ def read_focus(r: Reading) -> list[Candidate] | None:
     """'Alue keskittyy palvelujen saatavuuden parantamiseen, talouden tasapainottamiseen sekä …':
     an enumeration of nominalisations after a focus verb, where the text speaks of its strategy."""
     doc, m, ctx = r.doc, r.m, r.ctx
-    sentence = ctx.tokens[m.s].sentence
-    first_context = ctx.analysis.sentences[max(0, sentence - 2)].first_token
+    first_context = ctx.sentence_start(ctx.sentence_of(m.s) - 2)
     if not any(doc[i].lower_.startswith(("strategi", "valtuustokau")) for i in range(first_context, m.sb)):
         return None
     parts = [p for p in split_goals(doc, m.e, m.sb) if trim(doc, *p)]
-    nominal = [p for p in parts if any(is_nominalisation(doc[i].text) or doc[i]._.case == "ill" for i in range(*p))]
-    if len(parts) < 2 or len(nominal) < len(parts) - 1:
+    if len(parts) < 2 or not all(any(is_nominalisation(doc[i].text) for i in range(*p)) for p in parts):
         return None
     return r.enumeration(m.e, m.sb, r.conf("focus"))
 
@@ -421,6 +450,8 @@ def read_list_follows(r: Reading) -> list[Candidate] | None:
     concepts = ctx.concepts_in_line(line)
     if line.ends_sentence or line.text.rstrip().endswith(":") or not concepts or concepts[-1] != m.cue:
         return None
+    if len([i for i in ctx.line_tokens(line) if i > m.cue]) > 3:
+        return None  # the cue must close its line: "… seuraavat kolme painopistettä" + a list
     nxt = ctx.layout.next_nonblank(line.index)
     if nxt is None or not nxt.is_item:
         return None
@@ -546,7 +577,7 @@ def _value_paragraphs(r: Reading, region: list[Line], conf: float) -> list[Candi
         return [Candidate("value", a, b, r.rule.id, conf * 0.85, r.group, "block") for a, b in terms]
     for para in paras:
         rng = ctx.line_tokens(para)
-        sentences = {ctx.tokens[i].sentence for i in rng}
+        sentences = {ctx.sentence_of(i) for i in rng}
         if len(sentences) == 1 and len(rng) <= MAX_VALUE_TOKENS + 4:
             parts = split_values(doc, rng[0], rng[-1] + 1)
             if len(parts) >= 3 and _parallel(doc, parts):
@@ -583,7 +614,7 @@ def _goal_paragraphs(r: Reading, region: list[Line], conf: float, count: int | N
         if para.is_item or (not para.ends_sentence and para.n_words <= 4):
             break
         rng = ctx.line_tokens(para)
-        if count is None and (len({ctx.tokens[i].sentence for i in rng}) > 2 or len(rng) > 40):
+        if count is None and (len({ctx.sentence_of(i) for i in rng}) > 2 or len(rng) > 40):
             break
         cand = r.block_item(ctx.first_sentence(para), conf * 0.85)
         if cand:
