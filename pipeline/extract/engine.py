@@ -14,10 +14,13 @@ from spacy.matcher import Matcher
 from ..types import Analysis, DocumentMetadata, Extraction
 from .context import Candidate, Ctx, Match
 from .metadata import extract_metadata
-from .readers import READERS, Reading
+from .readers import NUMBER_WORDS, READERS, Reading
 from .resolve import resolve, to_extractions
 from .rules import CueRule, RuleSet
 from .spacy_doc import blank_vocab, to_spacy
+
+
+COUNT_WORDS = {w for w, n in NUMBER_WORDS.items() if n > 1}
 
 
 class Extractor:
@@ -43,11 +46,22 @@ class Extractor:
                 return c.key
         return None
 
+    def _count_concepts(self, doc) -> None:
+        """A number word above one before a concept that is `counted` turns it into that concept."""
+        counted = {c.lemma: c.counted for c in self.rules.concepts if c.counted}
+        for tok in doc[1:]:
+            target = counted.get(tok.lemma_.lower()) if tok._.concept else None
+            prev = doc[tok.i - 1]
+            if target and (prev.lemma_.lower() in COUNT_WORDS or prev.text.isdigit() and int(prev.text) > 1):
+                tok._.concept = target
+
     def extract(self, analysis: Analysis) -> tuple[DocumentMetadata, tuple[Extraction, ...]]:
         metadata = extract_metadata(analysis.text, self.rules.metadata)
         if not analysis.tokens:
             return metadata, ()
-        ctx = Ctx(analysis, to_spacy(analysis, self.concept_of))
+        doc = to_spacy(analysis, self.concept_of)
+        self._count_concepts(doc)
+        ctx = Ctx(analysis, doc)
         candidates: list[Candidate] = []
         for match_id, s, e in self.matcher(ctx.doc):
             rule = self.by_id[ctx.doc.vocab.strings[match_id]]

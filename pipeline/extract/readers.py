@@ -29,6 +29,7 @@ DASHES = {"–", "—", "-", "−"}
 CONJ = {"ja", "sekä", "tai", "&"}
 EDGE_PUNCT = {".", ",", ";", ":", "!", "?", "…"} | DASHES | OPEN_QUOTES | CLOSE_QUOTES
 COPULA_FORMS = {"on", "ovat", "oli", "olivat"}
+RELATIVE_PRONOUNS = {"jotka", "joka", "joita", "joiden", "jossa", "joissa", "jonka"}
 # Words that may stand between a cue and the quotation that states it:
 # "missio on ”…”", "perustehtäväksi eli missioksi puolestaan on määritelty ”…”".
 QUOTE_BRIDGE = COPULA_FORMS | {"eli", "olla", "kuuluu", ":", "puolestaan", "määritelty", "määritellyt", "nimetty",
@@ -290,14 +291,23 @@ def read_colon(r: Reading) -> list[Candidate] | None:
     doc, m = r.doc, r.m
     if _adverbial_essive(doc, m.cue) and not (m.e < m.sb and doc[m.e].text == ":"):
         return None
-    for i in range(m.e, min(m.e + 9, m.sb)):
+    if _in_relative_clause(doc, m.sa, m.s):
+        return None  # "päämäärällä, jotka kuvaavat … tavoitetilaa:" – the antecedent owns the colon
+    for i in range(m.e, min(m.e + 14, m.sb)):
         if doc[i].text == ":":
             return r.content(i + 1, m.sb, r.conf("colon"), anchor=i)
-        if doc[i]._.concept and not _adverbial_essive(doc, i):
+        if doc[i]._.concept and not _adverbial_essive(doc, i) and not _in_relative_clause(doc, m.e, i):
             return None  # another concept owns the colon
+        if i - m.e >= 9 and not _in_relative_clause(doc, m.e, i):
+            return None
         if doc[i].text in {".", "!", "?"} or doc[i].lower_ == "olla":
             return None  # an aim ("tavoitteemme olla …:") is no label
     return None
+
+
+def _in_relative_clause(doc, start: int, i: int) -> bool:
+    """Is token i inside a relative clause (', jotka …') that opens after `start`?"""
+    return any(doc[j].text == "," and doc[j + 1].lower_ in RELATIVE_PRONOUNS for j in range(start, i - 1))
 
 
 def _adverbial_essive(doc, i: int) -> bool:

@@ -23,7 +23,7 @@ RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 PACKAGE_DIR = Path(__file__).resolve().parent
 CONSTRUCTIONS = tuple(READERS)
 CONCEPT_KEYS = {"mission", "vision", "value", "goal", "blocker", "not_statement", "about_heads"}
-CONCEPT_ENTRY_KEYS = {"lemma", "forms", "only", "exclude"}
+CONCEPT_ENTRY_KEYS = {"lemma", "forms", "only", "exclude", "counted"}
 RULE_KEYS = {"id", "field", "comment", "pattern", "takes", "confidence", "keep_last", "enumerate"}
 
 
@@ -46,6 +46,7 @@ class Concept:
     forms: re.Pattern
     only: re.Pattern | None = None  # the word must match this to name the concept
     exclude: re.Pattern | None = None  # a word matching this does not name it
+    counted: str | None = None  # the concept a number word before it makes ("neljällä päämäärällä": goals)
 
     def admits(self, lower: str) -> bool:
         if self.only is not None and not self.only.search(lower):
@@ -124,7 +125,10 @@ def _validate_concepts(path: Path, raw) -> tuple[Concept, ...]:
                     patterns[name] = re.compile(source) if source else None
                 except re.error as err:
                     raise RuleError(f"{path.name}: {key}/{entry['lemma']}: bad {name} regex ({err})") from None
-            out.append(Concept(key, entry["lemma"], patterns["forms"], patterns["only"], patterns["exclude"]))
+            counted = entry.get("counted")
+            if counted is not None and counted not in FIELDS:
+                raise RuleError(f"{path.name}: {key}/{entry['lemma']}: counted must be one of {', '.join(FIELDS)}")
+            out.append(Concept(key, entry["lemma"], patterns["forms"], patterns["only"], patterns["exclude"], counted))
     return tuple(out)
 
 
