@@ -136,18 +136,20 @@ def evaluate_cmd(
     out_dir: Optional[Path] = typer.Option(None, help="Output folder for the pipeline run (default: a temporary folder)."),
     reuse: bool = typer.Option(False, help="Score the existing outputs in --out-dir without running the pipeline."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    docs: list[str] = typer.Option([], "--docs", help="Score only these documents: glob(s) of doc ids "
+                                   "('4*,5*'), or @FILE with one id or glob a line. Repeatable."),
     workers: int = typer.Option(1),
     models_dir: Path = typer.Option(Path("models")),
     model: str = typer.Option("auto"),
 ) -> None:
-    """Run the pipeline on GOLD/*.txt and score it against GOLD/*.gold.json."""
+    """Run the pipeline on GOLD/*.txt and score it against GOLD/*.gold.json (or a subset: --docs)."""
     import tempfile
 
     from . import evaluate, store
 
     _quiet_prefect()
     _logging(False)
-    golds = evaluate.load_gold(gold)
+    golds = evaluate.select_documents(evaluate.load_gold(gold), docs)
     tmp = None
     if out_dir is None:
         if reuse:
@@ -164,7 +166,8 @@ def evaluate_cmd(
     if tmp:
         tmp.cleanup()
     if as_json:
-        typer.echo(json.dumps({k: result[k] for k in ("fields", "overall", "non_finnish")}, ensure_ascii=False))
+        typer.echo(json.dumps({k: result[k] for k in ("fields", "overall", "non_finnish", "misses_by_construction")},
+                              ensure_ascii=False))
     else:
         typer.echo(evaluate.format_table(result))
 

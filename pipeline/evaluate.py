@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,30 @@ class Gold:
     doc_id: str
     language: str
     items: dict  # field -> list[str] (values: lemmas)
+    surfaces: dict = field(default_factory=dict)  # field -> list[str] as written (values: surfaces)
+    text: str | None = None  # the document's text, when its .txt lies beside the gold file
+
+
+def select_documents(gold: dict[str, Gold], patterns: list[str]) -> dict[str, Gold]:
+    """The gold documents whose id matches one of `patterns` (globs; `@FILE` reads ids or globs
+    from a file, one a line, `#` comments allowed)."""
+    if not patterns:
+        return gold
+    globs: list[str] = []
+    for pattern in patterns:
+        if pattern.startswith("@"):
+            path = Path(pattern[1:])
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except OSError as err:
+                raise GoldFormatError(f"{path}: cannot read the document list ({err.strerror})") from None
+            globs += [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+        else:
+            globs += [g for g in pattern.split(",") if g]
+    chosen = {k: v for k, v in gold.items() if any(fnmatch.fnmatchcase(k, g) for g in globs)}
+    if not chosen:
+        raise GoldFormatError(f"no gold document matches {', '.join(patterns)}")
+    return chosen
 
 
 def norm_value(text: str) -> str:
@@ -47,8 +72,12 @@ def load_gold(gold_dir: Path | str) -> dict[str, Gold]:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             items = {f: list(raw[GOLD_KEYS[f]]) for f in ("mission", "vision", "goal")}
+            surfaces = dict(items)
             items["value"] = [v["lemma"] for v in raw["values"]]
-            out[raw["doc_id"]] = Gold(raw["doc_id"], raw["language"], items)
+            surfaces["value"] = [v["surface"] for v in raw["values"]]
+            txt = path.with_name(path.name[: -len(".gold.json")] + ".txt")
+            text = txt.read_text(encoding="utf-8") if txt.exists() else None
+            out[raw["doc_id"]] = Gold(raw["doc_id"], raw["language"], items, surfaces, text)
         except (KeyError, TypeError, ValueError) as err:
             raise GoldFormatError(f"{path.name}: not in the gold format ({err})") from None
     return out
@@ -90,9 +119,55 @@ class Counts:
         return {"p": round(p, 4), "r": round(r, 4), "f1": round(f1, 4), "tp": self.tp, "fp": self.fp, "fn": self.fn}
 
 
+# ---------------------------------------------------------------------- why a statement was missed
+
+_LABEL_END = re.compile(r":\s*$")
+_ESSIVE_CUE = re.compile(r"\w+(na|nä)(mme|nsa|nsä)?\s+(\w+\s+){0,3}(on|ovat)\b[^.]*$", re.I)
+_COPULA = re.compile(r"\b(on|ovat)\b(\s+olla)?[\s,]*(että)?\s*$", re.I)
+_FOCUS = re.compile(r"\b(keskitty|panost|painott|satsa)\w*\b", re.I)
+_MARKER = re.compile(r"^\s*([•·▪●◦‣∙*\-–—]|\d{1,2}[.)]|[a-hA-H][.)])\s+")
+
+
+def miss_construction(text: str | None, surface: str) -> str:
+    """Which construction states a missed gold item in the text, read from its context: the
+    rule family that would have had to fire (colon, copula, essive, focus, label-list, section,
+    prose), or 'not located' when the surface is not found verbatim."""
+    if not text:
+        return "not located"
+    pos = _locate(text, surface)
+    if pos < 0:
+        return "not located"
+    line_start = text.rfind("\n", 0, pos) + 1
+    prefix = text[line_start:pos]
+    bare = _MARKER.sub("", prefix).strip()
+    if bare:
+        if _FOCUS.search(bare):
+            return "focus"
+        if _LABEL_END.search(bare) or ":" in bare:
+            return "colon"
+        if _ESSIVE_CUE.search(bare):
+            return "essive"
+        if _COPULA.search(bare):
+            return "copula"
+        return "prose"
+    previous = [ln for ln in text[:line_start].rstrip("\n").split("\n") if ln.strip()][-6:]
+    for ln in reversed(previous):
+        if _MARKER.match(ln) or ln.strip() == "":
+            continue
+        return "label-list" if ln.rstrip().endswith(":") else "section"
+    return "section"
+
+
+def _locate(text: str, surface: str) -> int:
+    """First whole-word occurrence of `surface` (case-insensitive), else any occurrence."""
+    m = re.search(r"(?<!\w)" + re.escape(surface) + r"(?!\w)", text, re.I)
+    return m.start() if m else text.lower().find(surface.lower())
+
+
 @dataclass
 class Report:
     fields: dict = field(default_factory=lambda: {f: Counts() for f in FIELDS})
+    misses_by_construction: dict = field(default_factory=dict)  # field -> {construction: count}
     documents: list = field(default_factory=list)  # per-document misses and false extractions
     non_finnish: dict = field(default_factory=lambda: {"handled": 0, "total": 0, "failed": []})
 
@@ -100,7 +175,8 @@ class Report:
         overall = Counts(sum(c.tp for c in self.fields.values()), sum(c.fp for c in self.fields.values()),
                          sum(c.fn for c in self.fields.values()))
         return {"fields": {f: c.scores() for f, c in self.fields.items()}, "overall": overall.scores(),
-                "non_finnish": self.non_finnish, "documents": self.documents}
+                "non_finnish": self.non_finnish, "misses_by_construction": self.misses_by_construction,
+                "documents": self.documents}
 
 
 def score(predictions: dict[str, dict[str, list[str]]], languages: dict[str, str | None], gold: dict[str, Gold]) -> Report:
@@ -127,6 +203,11 @@ def score(predictions: dict[str, dict[str, list[str]]], languages: dict[str, str
             c.fn += len(fn)
             if fn:
                 row["missed"][f] = [g_items[j] for j in fn]
+                tally = report.misses_by_construction.setdefault(f, {})
+                for j in fn:
+                    surface = (g.surfaces.get(f) or g_items)[j]
+                    kind = miss_construction(g.text, surface)
+                    tally[kind] = tally.get(kind, 0) + 1
             if fp:
                 row["false"][f] = [p_items[i] for i in fp]
         report.documents.append(row)
@@ -151,6 +232,11 @@ def format_table(result: dict) -> str:
     lines.append(f"non-Finnish documents handled: {nf['handled']}/{nf['total']}")
     for failure in nf["failed"]:
         lines.append(f"  ! {failure}")
+    if result.get("misses_by_construction"):
+        lines.append("misses by construction (which rule family would have had to fire):")
+        for f, tally in result["misses_by_construction"].items():
+            counts = ", ".join(f"{k} {n}" for k, n in sorted(tally.items(), key=lambda kv: (-kv[1], kv[0])))
+            lines.append(f"  {f:<8} {counts}")
     for doc in result["documents"]:
         if doc["missed"] or doc["false"]:
             lines.append(f"\n{doc['doc_id']}")

@@ -113,7 +113,8 @@ def _capitalised_run(doc, a: int, b: int) -> list[tuple[int, int]]:
 
 
 def _is_adverb(tok) -> bool:
-    return tok.pos_ == "ADV" or tok.lower_.endswith("sti")
+    """'avoimesti', 'yhdessä': a manner adverb or an adverbial case form."""
+    return tok.pos_ == "ADV" or tok.lower_.endswith("sti") or tok._.case in ("ine", "ade")
 
 
 def _parallel(doc, parts: list[tuple[int, int]]) -> bool:
@@ -468,6 +469,15 @@ def read_list_follows(r: Reading) -> list[Candidate] | None:
     return read_section(r, line.index, r.conf("list_follows"), announced_count(r.doc, m.s, m.sa))
 
 
+def _section_end(ctx: Ctx, lines: list[Line], start: int) -> int:
+    """The section ends at the next heading or sentence opening with a concept (the next
+    section: "Visiomme", "Arvomme ovat …"); a list is read whole."""
+    def opens_section(line: Line) -> bool:
+        toks = ctx.line_tokens(line)
+        return any(ctx.doc[i]._.concept for i in (toks if line.is_short else toks[:3]))
+    return next((n for n in range(start, len(lines)) if not lines[n].is_item and opens_section(lines[n])), len(lines))
+
+
 def _structured(lines: list[Line], k: int) -> bool:
     """Do the lines from k on look like items (a list, title-like lines, labelled or sub-headed paragraphs)?"""
     rest = lines[k:]
@@ -487,16 +497,15 @@ def read_section(r: Reading, line_index: int, conf: float, count: int | None, la
     """
     ctx, fld = r.ctx, r.rule.field
     lines = ctx.layout.lines_after(line_index, MAX_BLOCK_ITEMS * 2 + 3)
-    # The section ends at the next line naming a concept (the next section); a list is read whole.
-    end = next((n for n, ln in enumerate(lines) if not ln.is_item and ctx.line_has_concept(ln)), len(lines))
     k = 0
     if fld in ("value", "goal"):
-        while k < 2 and k < end and not lines[k].is_item and not lines[k].is_short and _structured(lines[:end], k + 1):
+        while k < 2 and k < len(lines) and not lines[k].is_item and not lines[k].is_short \
+                and _structured(lines[: _section_end(ctx, lines, k + 1)], k + 1):
             k += 1  # an intro or definition sentence before the items
     if k < len(lines) and lines[k].is_item:
         region = lines[k:]
     else:
-        region = lines[k:end] if k < end else []
+        region = lines[k:_section_end(ctx, lines, k)]
     if not region:
         return []
     limit = count or MAX_BLOCK_ITEMS
@@ -589,11 +598,11 @@ def _value_paragraphs(r: Reading, region: list[Line], conf: float) -> list[Candi
         rng = ctx.line_tokens(para)
         sentences = {ctx.sentence_of(i) for i in rng}
         if len(sentences) == 1 and len(rng) <= MAX_VALUE_TOKENS + 4:
-            parts = split_values(doc, rng[0], rng[-1] + 1)
-            if len(parts) >= 3 and _parallel(doc, parts):
-                out += [replace(c, kind="block") for c in r.enumeration(rng[0], rng[-1] + 1, conf * 0.85)]
-                continue
             span = trim(doc, rng[0], rng[-1] + 1)
+            parts = split_values(doc, *span) if span else []
+            if len(parts) >= 3 and _parallel(doc, parts):
+                out += [replace(c, kind="block") for c in r.enumeration(span[0], span[1], conf * 0.85)]
+                continue
             if span:
                 out.append(Candidate("value", span[0], span[1], r.rule.id, conf * 0.85, r.group, "block"))
         elif not out:
