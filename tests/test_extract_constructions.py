@@ -208,3 +208,40 @@ def test_capitalised_values_without_separators_split(extract):
 def test_reported_vision_spans_a_year_inside_the_sentence(extract):
     found = extract("Vision mukaan vuoden 2030 Kaupunki on pohjoisen kestävästi kasvava keskus.")
     assert texts(found, "vision") == ["vuoden 2030 Kaupunki on pohjoisen kestävästi kasvava keskus"]
+
+
+def test_copula_after_apposition_with_eli(extract):
+    found = extract("Liiton missio, eli olemassaolon peruste, on kestävien kumppanuuksien rakentaminen.")
+    assert texts(found, "mission") == ["kestävien kumppanuuksien rakentaminen"]
+
+
+def test_goal_item_with_glued_dash_is_not_cut_at_it(extract):
+    found = extract("Strategiset tavoitteet:\n\n1. Hoitoon pääsy nopeutuu.\n2. Osaajat –ohjelma käynnistyy.\n")
+    assert texts(found, "goal") == ["Hoitoon pääsy nopeutuu", "Osaajat –ohjelma käynnistyy"]
+
+
+def test_copula_after_relative_clause_between_cue_and_verb(extract):
+    found = extract("Arvot, joihin toimintamme perustuu, ovat avoimuus, rohkeus ja yhteistyö.")
+    assert norms(found, "value") == ["avoimuus", "rohkeus", "yhteistyö"]
+
+
+def test_plural_essive_lists_values_and_goals(extract):
+    assert norms(extract("Arvoinamme ovat avoimuus ja luottamus."), "value") == ["avoimuus", "luottamus"]
+    found = extract("Strategian kärkinä ovat hyvinvoivat asukkaat, vaikuttavat palvelut ja kestävä talous.")
+    assert texts(found, "goal") == ["hyvinvoivat asukkaat", "vaikuttavat palvelut", "kestävä talous"]
+
+
+def test_singular_essive_aim_is_no_goal(extract):
+    assert extract("Tavoitteena on, että asukkaat saavat apua nopeasti.") == {}
+
+
+@pytest.mark.parametrize("heading", ["Missio – miksi olemme olemassa?", "Missio: miksi olemme olemassa"])
+def test_heading_with_the_question_it_answers(extract, heading):
+    found = extract(f"{heading}\nTurvaamme asukkaille laadukkaat palvelut.\n")
+    assert texts(found, "mission") == ["Turvaamme asukkaille laadukkaat palvelut"]
+
+
+def test_paragraphs_opening_with_a_title_sentence_give_the_titles(extract):
+    found = extract("Arvomme\nAvoimuus. Kerromme päätöksistämme avoimesti ja ajoissa.\n"
+                    "Rohkeus. Uudistamme palveluja ennakkoluulottomasti.\n")
+    assert norms(found, "value") == ["avoimuus", "rohkeus"]

@@ -29,7 +29,11 @@ DASHES = {"–", "—", "-", "−"}
 CONJ = {"ja", "sekä", "tai", "&"}
 EDGE_PUNCT = {".", ",", ";", ":", "!", "?", "…"} | DASHES | OPEN_QUOTES | CLOSE_QUOTES
 COPULA_FORMS = {"on", "ovat", "oli", "olivat"}
-RELATIVE_PRONOUNS = {"jotka", "joka", "joita", "joiden", "jossa", "joissa", "jonka"}
+RELATIVE_PRONOUNS = {"jotka", "joka", "joita", "joiden", "jossa", "joissa", "jonka", "joihin", "johon", "joista",
+                     "josta", "joilla", "jolla", "joille", "jolle"}
+# "Missio – miksi olemme olemassa?", "Visio: mihin pyrimme": a heading that asks what the section answers.
+QUESTION_WORDS = {"miksi", "mihin", "mitä", "miten", "mikä", "mitkä", "kuinka", "ketä", "keitä", "millainen",
+                  "millaisia", "millaiseksi", "mistä", "minkä"}
 # Words that may stand between a cue and the quotation that states it:
 # "missio on ”…”", "perustehtäväksi eli missioksi puolestaan on määritelty ”…”".
 QUOTE_BRIDGE = COPULA_FORMS | {"eli", "olla", "kuuluu", ":", "puolestaan", "määritelty", "määritellyt", "nimetty",
@@ -164,8 +168,17 @@ def coordinated(doc, m: Match) -> bool:
 
 
 def copula_after(doc, m: Match) -> int | None:
-    """Index of the copula after the cue, allowing a few adverbial words between."""
-    for j in range(m.e, min(m.e + MAX_GAP_WORDS + 1, m.sb)):
+    """Index of the copula after the cue, allowing a few adverbial words between, or an
+    apposition between commas ("missio, eli olemassaolon peruste ja tarkoitus, on …")."""
+    start = m.e
+    opens_aside = start + 1 < m.sb and doc[start].text == "," and (
+        doc[start + 1].lower_ in ("eli", "toisin") or doc[start + 1].lower_ in RELATIVE_PRONOUNS)
+    if opens_aside:  # "Arvot, joihin toimintamme perustuu, ovat …"
+        close = next((i for i in range(start + 2, min(start + 12, m.sb)) if doc[i].text == ","), None)
+        if close is None:
+            return None
+        start = close + 1
+    for j in range(start, min(start + MAX_GAP_WORDS + 1, m.sb)):
         tok = doc[j]
         if tok.lower_ in COPULA_FORMS:
             return j
@@ -296,6 +309,8 @@ def read_colon(r: Reading) -> list[Candidate] | None:
         return None  # "päämäärällä, jotka kuvaavat … tavoitetilaa:" – the antecedent owns the colon
     for i in range(m.e, min(m.e + 14, m.sb)):
         if doc[i].text == ":":
+            if _asks(doc, i + 1):
+                return read_section(r, r.ctx.line_of(i).index, r.conf("heading"), count=None)
             return r.content(i + 1, m.sb, r.conf("colon"), anchor=i)
         if doc[i]._.concept and not _adverbial_essive(doc, i) and not _in_relative_clause(doc, m.e, i):
             return None  # another concept owns the colon
@@ -336,6 +351,8 @@ def read_essive(r: Reading) -> list[Candidate] | None:
     doc, m = r.doc, r.m
     if doc[m.cue]._.case != "ess":
         return None
+    if r.rule.field in ("value", "goal") and not strip_possessive(doc[m.cue].lower_)[0].endswith(("ina", "inä")):
+        return None  # "tavoitteena on …" is talk of aims; "tavoitteinamme ovat a, b ja c" lists goals
     j = copula_after(doc, m)
     if j is None or coordinated(doc, m):
         return None
@@ -435,12 +452,23 @@ def read_after(r: Reading) -> list[Candidate] | None:
 
 # ---------------------------------------------------------------------- block readers
 
+def _asks(doc, i: int) -> bool:
+    """Does a question start at token i ("miksi olemme olemassa?")?"""
+    return i < len(doc) and doc[i].lower_ in QUESTION_WORDS
+
+
 def is_heading(ctx: Ctx, m: Match) -> bool:
-    """The cue alone on a short line ("Arvomme", "Strategiset painopisteet", "Tahtotilamme 2030")."""
+    """The cue alone on a short line ("Arvomme", "Strategiset painopisteet", "Tahtotilamme 2030"),
+    possibly followed by the question the section answers ("Missio – miksi olemme olemassa?")."""
     line = ctx.line_of(m.s)
+    rng = ctx.line_tokens(line)
+    asked = next((n for n, i in enumerate(rng) if i >= m.e and _asks(ctx.doc, i)
+                  and all(ctx.doc[j].is_punct for j in range(m.e, i))), None)
+    if asked is not None and m.e < rng[asked] and not line.is_item and line.n_words <= 10:
+        rng = rng[:asked]
+        return len([i for i in rng if ctx.doc[i]._.concept]) == 1
     if line.is_item or line.ends_sentence or line.text.rstrip().endswith(":"):
         return False
-    rng = ctx.line_tokens(line)
     if not rng or len(rng) > 6:
         return False
     concepts = [i for i in rng if ctx.doc[i]._.concept]
@@ -591,9 +619,9 @@ def _value_paragraphs(r: Reading, region: list[Line], conf: float) -> list[Candi
                 break
             out.append(Candidate("value", caps[0], caps[-1] + 1, r.rule.id, conf * 0.9, r.group, "block"))
         return out
-    terms = _defined_terms(r, paras[:MAX_BLOCK_ITEMS])
+    terms = _defined_terms(r, paras[:MAX_BLOCK_ITEMS]) or _title_sentences(r, paras[:MAX_BLOCK_ITEMS])
     if len(terms) >= 2:
-        return [Candidate("value", a, b, r.rule.id, conf * 0.85, r.group, "block") for a, b in terms]
+        return [c for c in (r.block_item(t, conf * 0.85) for t in terms) if c]
     for para in paras:
         rng = ctx.line_tokens(para)
         sentences = {ctx.sentence_of(i) for i in rng}
@@ -623,6 +651,19 @@ def _defined_terms(r: Reading, paras: list[Line]) -> list[tuple[int, int]]:
                 and not doc[rng[0]].is_punct:
             out.append((rng[0], rng[verb]))
     return out if len(out) * 2 > len(paras) else []
+
+
+def _title_sentences(r: Reading, paras: list[Line]) -> list[tuple[int, int]]:
+    """'Avoimuus. Kerromme päätöksistämme …': paragraphs opening with a one-to-three-word
+    sentence (the item) followed by its explanation; every paragraph must be of that kind."""
+    out = []
+    for para in paras:
+        first = r.ctx.first_sentence(para)
+        whole = _whole_line(r, para)
+        if first is None or first == whole or len([i for i in range(*first) if not r.doc[i].is_punct]) > 3:
+            return []
+        out.append(first)
+    return out if len(out) >= 2 else []
 
 
 def _goal_paragraphs(r: Reading, region: list[Line], conf: float, count: int | None) -> list[Candidate]:

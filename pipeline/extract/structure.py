@@ -15,7 +15,7 @@ BULLET = re.compile(r"^([ \t\u00a0]*)([•·▪●◦‣∙*\-–—])[ \t\u00a0
 NUMBERED = re.compile(r"^([ \t\u00a0]*)(\d{1,2}|[a-h])[.)][ \t\u00a0]+")
 FINAL_PUNCT = (".", "!", "?", "…")
 # "AVOIMUUS – Kerromme …", "Hyvinvointi: Väestön …": a short label, then its explanation.
-LABEL_SEPARATOR = re.compile(r"\s+[–—-]\s+|:\s+|\s+[–—]")
+LABEL_SEPARATOR = re.compile(r"\s+[–—-]\s+|:\s+")
 MAX_LABEL_WORDS = 6
 SHORT_LINE_WORDS = 10
 # Lines that name pages or actions rather than state content: links to other documents,
