@@ -58,3 +58,48 @@ def test_load_gold_malformed_file_fails_with_file_name(tmp_path):
     (tmp_path / "01_x.gold.json").write_text('{"doc_id": "01_x"}', encoding="utf-8")
     with pytest.raises(GoldFormatError, match="01_x.gold.json: not in the gold format"):
         load_gold(tmp_path)
+
+
+def _golds(*ids):
+    return {i: Gold(i, "fi", {"mission": [], "vision": [], "value": [], "goal": []}) for i in ids}
+
+
+def test_select_documents_globs_and_file_choose_subset(tmp_path):
+    from pipeline.evaluate import select_documents
+
+    golds = _golds("01_a", "46_b", "51_c", "94_d")
+    assert sorted(select_documents(golds, ["4*,5*"])) == ["46_b", "51_c"]
+    listing = tmp_path / "half.txt"
+    listing.write_text("# a comment\n01_a\n9*\n", encoding="utf-8")
+    assert sorted(select_documents(golds, [f"@{listing}"])) == ["01_a", "94_d"]
+    assert select_documents(golds, []) == golds
+
+
+def test_select_documents_no_match_is_one_line_error():
+    from pipeline.evaluate import select_documents
+
+    with pytest.raises(GoldFormatError, match="no gold document matches 7"):
+        select_documents(_golds("01_a"), ["7*"])
+
+
+@pytest.mark.parametrize("text, surface, expected", [
+    ("Arvot\n\n• Avoimuus\n• Rohkeus\n", "Rohkeus", "section"),
+    ("Arvomme ovat:\n\n• Avoimuus\n", "Avoimuus", "label-list"),
+    ("Missio: Turvaamme palvelut.", "Turvaamme palvelut", "colon"),
+    ("Strategian missiona on Terve maakunta.", "Terve maakunta", "essive"),
+    ("Visiomme on olla paras kumppani.", "paras kumppani", "copula"),
+    ("Alue keskittyy talouden tasapainottamiseen.", "talouden tasapainottamiseen", "focus"),
+    ("Ostoskoriin päätyivät rohkeus ja luottamus.", "rohkeus", "prose"),
+    ("Arvot ovat avoimuus.", "luottamus", "not located"),
+])
+def test_miss_construction_names_the_rule_family(text, surface, expected):
+    from pipeline.evaluate import miss_construction
+
+    assert miss_construction(text, surface) == expected
+
+
+def test_score_counts_misses_by_construction():
+    gold = {"d": Gold("d", "fi", {"mission": [], "vision": [], "value": ["avoimuus"], "goal": []},
+                      {"mission": [], "vision": [], "value": ["Avoimuus"], "goal": []}, "Arvot\n\n• Avoimuus\n")}
+    result = score({}, {"d": "fi"}, gold).as_dict()
+    assert result["misses_by_construction"] == {"value": {"section": 1}}

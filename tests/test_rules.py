@@ -59,3 +59,32 @@ def test_load_rules_version_changes_with_rule_files(rules_copy):
     path = rules_copy / "cues.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("confidence: 0.95", "confidence: 0.94", 1), encoding="utf-8")
     assert load_rules(rules_copy).version != before
+
+
+def test_load_rules_version_changes_with_extraction_code(monkeypatch, tmp_path):
+    """Stored extractions are redone when the code reading the rules changes, not only the YAML."""
+    import pipeline.extract.rules as rules_module
+
+    package = tmp_path / "extract"
+    shutil.copytree(rules_module.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(rules_module, "PACKAGE_DIR", package)
+    before = load_rules().version
+    assert load_rules().version == before  # same code, same rules: same version (results are reused)
+    reader = package / "readers.py"
+    reader.write_text(reader.read_text(encoding="utf-8") + "\n# a behaviour change\n", encoding="utf-8")
+    assert load_rules().version != before
+
+
+def test_load_rules_every_construction_has_a_reader():
+    from pipeline.extract.readers import READERS
+
+    rules = load_rules()
+    assert {c for r in rules.cues for c in r.takes} <= set(READERS)
+
+
+def test_load_rules_concept_with_unknown_key_fails(rules_copy):
+    path = rules_copy / "concepts.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("{lemma: missio,", "{lemma: missio, plural: x,"),
+                    encoding="utf-8")
+    with pytest.raises(RuleError, match=r"concepts.yaml: mission/missio: unknown keys plural"):
+        load_rules(rules_copy)
