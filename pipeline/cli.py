@@ -69,6 +69,11 @@ def _print_summary(summary: dict) -> None:
     for (ln, lv), (rn, rv) in zip(left, right):
         table.add_row(ln, str(lv), rn, str(rv))
     console.print(table)
+    redone = [(n, counts.get(k, 0)) for k, n in (("reanalyzed_model_or_code", "analyzed again: model or analyzer code changed"),
+                                                 ("reextracted_rules_or_code", "extracted again: rules or extraction code changed"))]
+    for label, n in redone:
+        if n:
+            console.print(f"{label}: {n}")
     removed = summary.get("removed") or []
     if removed:
         console.print(f"removed since the previous run: {', '.join(removed)}")

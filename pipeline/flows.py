@@ -180,6 +180,9 @@ def ingest_strategies(
                 stamp = now if w.action == "analyze" else previous.by_id[w.raw.doc_id].get("processed_at") or now
                 writer.add(result, stamp, rules_version)
                 writer.counts["analyzed" if w.action == "analyze" else "reused_analysis"] += 1
+                if w.reason in ("model", "rules"):  # redone because the model, the rules or their code changed
+                    key = "reanalyzed_model_or_code" if w.reason == "model" else "reextracted_rules_or_code"
+                    writer.counts[key] = writer.counts.get(key, 0) + 1
                 progress.advance()
         progress.close()
         for raw in sorted(raws, key=lambda r: r.doc_id):

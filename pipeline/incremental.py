@@ -1,7 +1,8 @@
 """Deciding what a run must recompute (pure functions).
 
-A document's analysis is reused when its bytes (sha256) and the NLP model are
-unchanged; its extractions too when the extraction rules are also unchanged.
+A document's analysis is reused when its bytes (sha256) and the NLP model
+(weights, lexicon and the analyzer's own code) are unchanged; its extractions
+too when the extraction rules and code are also unchanged.
 Anything else is recomputed, so a model or rules update invalidates exactly
 what it produced.
 """
@@ -20,16 +21,18 @@ def plan(raws: Iterable[RawDocument], previous: Mapping[str, Mapping], model: st
         if raw.status != "ok":
             continue
         prev = previous.get(raw.doc_id)
-        same_analysis = (
-            prev is not None and prev.get("status") == "ok" and prev.get("sha256") == raw.sha256
-            and prev.get("model") == model and prev.get("text") == raw.text
-        )
-        if not same_analysis:
-            items.append(WorkItem(raw, "analyze"))
+        same_text = (prev is not None and prev.get("status") == "ok" and prev.get("sha256") == raw.sha256
+                     and prev.get("text") == raw.text)
+        if prev is None or prev.get("status") != "ok":
+            items.append(WorkItem(raw, "analyze", "new"))
+        elif not same_text:
+            items.append(WorkItem(raw, "analyze", "content"))
+        elif prev.get("model") != model:
+            items.append(WorkItem(raw, "analyze", "model"))
         elif prev.get("rules_version") == rules_version:
             items.append(WorkItem(raw, "reuse_all"))
         else:
-            items.append(WorkItem(raw, "reuse_analysis"))
+            items.append(WorkItem(raw, "reuse_analysis", "rules"))
     return items
 
 

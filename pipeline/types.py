@@ -118,3 +118,6 @@ class WorkItem:
 
     raw: RawDocument
     action: str  # "analyze" | "reuse_analysis" | "reuse_all"
+    # Why it is recomputed: "new" | "content" (its text changed) | "model" (NLP model or analyzer
+    # code changed) | "rules" (extraction rules or code changed); "" when everything is reused.
+    reason: str = ""

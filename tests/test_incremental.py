@@ -46,3 +46,37 @@ def test_check_stages_lists_every_missing_requirement_in_one_error():
 
 def test_check_stages_shipped_pipeline_is_complete():
     check_stages(STAGES)
+
+
+def test_plan_says_why_a_document_is_recomputed():
+    work = plan([_raw("same"), _raw("edited", sha="b"), _raw("new")], PREV, "m2", "r2")
+    assert {w.raw.doc_id: w.reason for w in work} == {"same": "model", "edited": "content", "new": "new"}
+    assert [w.reason for w in plan([_raw("same")], PREV, "m1", "r2")] == ["rules"]
+    assert [w.reason for w in plan([_raw("same")], PREV, "m1", "r1")] == [""]
+
+
+@pytest.mark.model
+def test_run_after_code_change_redoes_every_document_and_says_so(tmp_path, monkeypatch):
+    """Upgrading the package must not publish stale results as unchanged: the reuse keys follow
+    the analyzer's and the extractor's code."""
+    import shutil
+    from pathlib import Path
+
+    import pipeline.flows as flows
+    import pipeline.nlp.analyzer as analyzer
+
+    raw = tmp_path / "raw"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "raw_texts", raw)
+    out, models = tmp_path / "out", Path(__file__).resolve().parent.parent / "models"
+    first = flows.run_pipeline(raw, out, models)
+    n = first["counts"]["ok"]
+    again = flows.run_pipeline(raw, out, models)  # same code: everything reused
+    assert again["counts"]["reused_analysis"] == n and "reextracted_rules_or_code" not in again["counts"]
+
+    monkeypatch.setattr(flows.extract, "rules_version", lambda: "extraction-code-changed")
+    extracted = flows.run_pipeline(raw, out, models)
+    assert extracted["counts"]["reextracted_rules_or_code"] == n and extracted["counts"]["analyzed"] == 0
+
+    monkeypatch.setattr(analyzer, "analyzer_code_version", lambda: "new-analyzer-code")
+    analyzed = flows.run_pipeline(raw, out, models)
+    assert analyzed["counts"]["reanalyzed_model_or_code"] == n and analyzed["counts"]["analyzed"] == n

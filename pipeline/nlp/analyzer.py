@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -51,6 +52,13 @@ def _fingerprint(directory: Path) -> str:
             fh.seek(max(0, stat.st_size - (1 << 16)))
             digest.update(fh.read())
     return digest.hexdigest()[:12]
+
+
+@lru_cache(maxsize=1)
+def analyzer_code_version() -> str:
+    """Short hash of this module's source: the post-processing that turns Stanza's output into an
+    `Analysis` lives here, so stored analyses are redone when it changes."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:6]
 
 
 def _is_model_dir(directory: Path) -> bool:
@@ -245,8 +253,10 @@ class Analyzer:
 
     @property
     def model_name(self) -> str:
-        # The lexicon changes lemmas, so outputs made with and without it must not be mixed.
-        return self.model.name.replace("@", "+lexicon@") if self.lexicon else self.model.name
+        # The lexicon changes lemmas, so outputs made with and without it must not be mixed; the
+        # analyzer's post-processing (lemma cleaning, punctuation, sentences) is part of the result too.
+        name = self.model.name.replace("@", "+lexicon@") if self.lexicon else self.model.name
+        return f"{name}-{analyzer_code_version()}"
 
     def lemma_for(self, word: str, lemma: str | None, upos: str) -> str:
         """The final lemma: Stanza's, or for a word its lemmatizer never saw, the lexicon's; then cleaned."""
