@@ -4,8 +4,35 @@ from __future__ import annotations
 import os
 import tempfile
 
+import pytest
+
 _PREFECT_HOME = tempfile.mkdtemp(prefix="prefect-home-tests-")
 os.environ.setdefault("PREFECT_HOME", _PREFECT_HOME)
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+
+@pytest.fixture(scope="module")
+def extract():
+    """Analyze a short text with the committed model and extract: field -> [(text, normalized)].
+
+    Every extraction must be grounded (its text is the document's text at its interval) and
+    say which rule fired with a confidence in (0, 1]."""
+    from pipeline.extract import get_extractor
+    from pipeline.nlp.analyzer import get_analyzer
+
+    analyzer = get_analyzer("models")
+    extractor = get_extractor()
+
+    def run(text: str) -> dict[str, list[tuple[str, str]]]:
+        analysis = analyzer.analyze("t", text)
+        _, extractions = extractor.extract(analysis)
+        out: dict[str, list[tuple[str, str]]] = {}
+        for e in extractions:
+            assert text[e.start:e.end] == e.text
+            assert e.rule_id and 0 < e.confidence <= 1
+            out.setdefault(e.field, []).append((e.text, e.normalized))
+        return out
+
+    return run

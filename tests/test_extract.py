@@ -3,28 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.extract import get_extractor
-from pipeline.nlp.analyzer import get_analyzer
 
 pytestmark = pytest.mark.model
-
-
-@pytest.fixture(scope="module")
-def extract():
-    analyzer = get_analyzer("models")
-    extractor = get_extractor()
-
-    def run(text: str) -> dict[str, list[tuple[str, str]]]:
-        analysis = analyzer.analyze("t", text)
-        _, extractions = extractor.extract(analysis)
-        out: dict[str, list[tuple[str, str]]] = {}
-        for e in extractions:
-            assert text[e.start:e.end] == e.text  # every extraction is grounded
-            assert e.rule_id and 0 < e.confidence <= 1
-            out.setdefault(e.field, []).append((e.text, e.normalized))
-        return out
-
-    return run
 
 
 def texts(found, field):

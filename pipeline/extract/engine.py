@@ -14,7 +14,8 @@ from spacy.matcher import Matcher
 from ..types import Analysis, DocumentMetadata, Extraction
 from .context import Candidate, Ctx, Match
 from .metadata import extract_metadata
-from .readers import NUMBER_WORDS, READERS, Reading
+from .readers import READERS
+from .reading import NUMBER_WORDS, Reading
 from .resolve import resolve, to_extractions
 from .rules import CueRule, RuleSet
 from .spacy_doc import blank_vocab, to_spacy
