@@ -36,8 +36,17 @@ def models_train(
     tagger_hidden_dim: int = typer.Option(200),
     tagger_char_hidden_dim: int = typer.Option(400),
     lemma_batch_size: int = typer.Option(200),
-    stages: str = typer.Option("tokenize,pos,lemma", help="Comma-separated stages to (re)train; others are kept."),
+    stages: str = typer.Option("tokenize,pos,lemma", help="Comma-separated stages to (re)train; others are kept. "
+                               "lemma-dict rebuilds only the lemmatizer's dictionary (done after lemma anyway)."),
     seed: int = typer.Option(1234),
+    ftb: str = typer.Option("harmonise", help="FTB in the tagger/lemmatizer data: harmonise (to TDT conventions), drop or raw."),
+    tokenizer_tdt_train_text: bool = typer.Option(True, help="Add the detokenised TDT train documents (Turku NER corpus) to the tokenizer data."),
+    tagger_silver: bool = typer.Option(False, help="Add the TDT train documents with spacy-fi-experimental-web-md's UPOS (training-time dependency) to the tagger data."),
+    processes: int = typer.Option(1, help="Stages trained side by side (one process each)."),
+    tagger_finetune_steps: int = typer.Option(600, help="Steps of stage pos-finetune (continues the current tagger)."),
+    tagger_finetune_batch: int = typer.Option(32),
+    tagger_finetune_lr: float = typer.Option(1e-3),
+    tagger_finetune_eval: int = typer.Option(50, help="Holdout check (and best-checkpoint save) every this many steps."),
 ) -> None:
     """Train the compact Finnish model (tokenize, pos, lemma) from the UD treebanks."""
     from .nlp.train import TrainSettings, train_all
@@ -45,7 +54,11 @@ def models_train(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(processName)s %(name)s: %(message)s")
     settings = TrainSettings(seed=seed, tokenizer_steps=tokenizer_steps, tagger_steps=tagger_steps,
                              lemma_epochs=lemma_epochs, tagger_hidden_dim=tagger_hidden_dim,
-                             tagger_char_hidden_dim=tagger_char_hidden_dim, lemma_batch_size=lemma_batch_size)
+                             tagger_char_hidden_dim=tagger_char_hidden_dim, lemma_batch_size=lemma_batch_size,
+                             ftb=ftb, tokenizer_tdt_train_text=tokenizer_tdt_train_text,
+                             tagger_silver=tagger_silver, processes=processes,
+                             tagger_finetune_steps=tagger_finetune_steps, tagger_finetune_batch=tagger_finetune_batch,
+                             tagger_finetune_lr=tagger_finetune_lr, tagger_finetune_eval=tagger_finetune_eval)
     out = train_all(ud_dir, models_dir / "compact", settings, tuple(s.strip() for s in stages.split(",") if s.strip()))
     typer.echo(f"compact model written to {out}")
 

@@ -24,17 +24,25 @@ from pathlib import Path
 log = logging.getLogger("pipeline.nlp.train")
 
 # Relative to the UD root (../shared/ud).  The TDT test file is deliberately absent.
-TRAINING_FILES = (
+TDT_CONVENTION_FILES = (
     "UD_Finnish-TDT/fi_tdt-ud-dev.conllu",
+    "UD_Finnish-OOD/fi_ood-ud-test.conllu",
+    "UD_Finnish-PUD/fi_pud-ud-test.conllu",
+)
+FTB_FILES = (
     "UD_Finnish-FTB/fi_ftb-ud-dev.conllu",
     "UD_Finnish-FTB/fi_ftb-ud-test.conllu",
-    "UD_Finnish-OOD/fi_ood-ud-test.conllu",
 )
+TRAINING_FILES = TDT_CONVENTION_FILES + FTB_FILES
+# Tokens and sentence boundaries of the TDT *train* documents (no spacing, no tags).
+TDT_TRAIN_TOKENS = "turku-ner-corpus/train.tsv"
 FORBIDDEN_FILE = "fi_tdt-ud-test.conllu"
 LICENCES = {
     "UD_Finnish-TDT": "CC BY-SA 4.0 (Turku Dependency Treebank, University of Turku)",
     "UD_Finnish-FTB": "CC BY 4.0 (FinnTreeBank, University of Helsinki / Fin-CLARIN)",
     "UD_Finnish-OOD": "CC BY-SA 4.0 (Finnish Out-of-domain treebank, University of Turku)",
+    "UD_Finnish-PUD": "CC BY-SA 4.0 (Finnish Parallel UD treebank, University of Turku; CoNLL 2017 shared task PUD)",
+    "turku-ner-corpus": "CC BY-SA 4.0 (Turku NER corpus, TurkuNLP; tokens of the TDT train documents)",
 }
 PACKAGE = "compact"
 LANG = "fi"
@@ -56,15 +64,34 @@ class TrainSettings:
     lemma_epochs: int = 20
     lemma_batch_size: int = 200
     threads: int = 1                  # per training process; tagger and lemmatizer train side by side
+    # FTB: "harmonise" (to TDT conventions, see traindata.harmonise_ftb), "drop" or "raw".
+    ftb: str = "harmonise"
+    # Tokenizer: FTB's text has no SpaceAfter=No marks ("kaupunkiin ."), so it is left out;
+    # the TDT train documents' tokens (Turku NER corpus), detokenised, are added.
+    tokenizer_ftb: bool = False
+    tokenizer_tdt_train_text: bool = True
+    # Tagger: the TDT train documents tagged by spacy-fi-experimental-web-md (silver UPOS).
+    tagger_silver: bool = False
+    # "pos-finetune": continue from the current tagger instead of training from scratch
+    # (a scratch tagger at 200/400 takes > 15 s per 250-sentence step on one CPU thread).
+    tagger_finetune_steps: int = 600
+    tagger_finetune_batch: int = 32
+    tagger_finetune_lr: float = 1e-3
+    tagger_finetune_eval: int = 50
+    # Training processes side by side (each with `threads` threads); 1 = stage after stage.
+    processes: int = 1
     extra: dict = field(default_factory=dict)
+
+
+def _blocks(path: Path) -> list[str]:
+    return [b.strip("\n") for b in path.read_text(encoding="utf-8").split("\n\n") if b.strip()]
 
 
 def _split_conllu(path: Path, holdout_every: int) -> tuple[list[str], list[str]]:
     """Split a CoNLL-U file's sentence blocks into (train, holdout) deterministically."""
-    blocks = [b for b in path.read_text(encoding="utf-8").split("\n\n") if b.strip()]
     train, hold = [], []
-    for i, block in enumerate(blocks):
-        (hold if i % holdout_every == holdout_every - 1 else train).append(block.strip("\n"))
+    for i, block in enumerate(_blocks(path)):
+        (hold if i % holdout_every == holdout_every - 1 else train).append(block)
     return train, hold
 
 
@@ -92,37 +119,129 @@ def _strip_xpos_feats(conllu: str) -> str:
     return "\n".join(lines)
 
 
-def prepare_data(ud_root: Path, work: Path, settings: TrainSettings) -> dict:
-    """Write train/holdout CoNLL-U, tokenizer text and label files into `work`."""
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _tokenizer_files(blocks: list[str], work: Path, split: str) -> dict:
     from stanza.utils.datasets import conllu_to_text, prepare_tokenizer_data
 
-    train_blocks, hold_blocks, sources = [], [], []
-    for rel in TRAINING_FILES:
+    conllu = work / f"fi_compact.{split}.tok.conllu"
+    _write_conllu(blocks, conllu)
+    txt = work / f"fi_compact.{split}.txt"
+    conllu_to_text.convert_text(str(conllu), str(txt))
+    labels = work / f"fi_compact-ud-{split}.toklabels"
+    mwt = work / f"fi_compact-ud-{split}-mwt.json"
+    prepare_tokenizer_data.main([str(txt), str(conllu), "-o", str(labels), "-m", str(mwt)])
+    # The pipeline has no MWT expander, so a contraction ("ettei") is one token:
+    # MWT labels (3: end of MWT, 4: MWT + sentence end) become plain token labels.
+    labels.write_text(labels.read_text(encoding="utf-8").translate(str.maketrans("34", "12")), encoding="utf-8")
+    return {"tok_conllu": conllu, "txt": txt, "labels": labels, "mwt": mwt}
+
+
+def silver_tag(documents: list[list[list[str]]]) -> list[str]:
+    """CoNLL-U blocks of the given (gold-tokenised) sentences with UPOS from spaCy's Finnish model.
+
+    spacy-fi-experimental-web-md is a training-time dependency only: its tagger
+    and morphologizer (trained on TDT train) tag the TDT train documents' gold
+    tokens; its lemmatizer (Voikko, GPL) is not loaded.
+    """
+    import spacy
+    from spacy.tokens import Doc
+
+    nlp = spacy.load("spacy_fi_experimental_web_md", exclude=["lemmatizer", "parser", "ner", "attribute_ruler"])
+    sentences = [s for doc in documents for s in doc]
+    blocks = []
+    for tokens, doc in zip(sentences, nlp.pipe(Doc(nlp.vocab, words=s) for s in sentences)):
+        lines = []
+        for i, tok in enumerate(doc, 1):
+            head, rel = (0, "root") if i == 1 else (1, "dep")
+            lines.append(f"{i}\t{tok.text}\t_\t{tok.pos_ or 'X'}\t_\t_\t{head}\t{rel}\t_\t_")
+        blocks.append("\n".join(lines))
+    return blocks
+
+
+def prepare_data(ud_root: Path, work: Path, settings: TrainSettings) -> dict:
+    """Write train/holdout CoNLL-U, tokenizer text and label files into `work`.
+
+    TDT-convention files (TDT dev, OOD, PUD) give the holdout (every
+    `holdout_every`th sentence) for every stage; FTB is harmonised to their
+    conventions (or dropped) and only trained on.
+    """
+    from . import traindata as td
+
+    sources, choices = [], {}
+    tdt_train, tdt_hold, tdt_train_marked, tdt_hold_marked = [], [], [], []
+    for rel in TDT_CONVENTION_FILES:
         path = ud_root / rel
         if path.name == FORBIDDEN_FILE:  # pragma: no cover - guarded by TRAINING_FILES
             raise ValueError("the TDT test file is evaluation-only")
         tr, ho = _split_conllu(path, settings.holdout_every)
-        train_blocks += _mark_newpar(tr)
-        hold_blocks += _mark_newpar(ho)
-        sources.append({"file": rel, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                        "train_sentences": len(tr), "holdout_sentences": len(ho)})
+        tdt_train += tr
+        tdt_hold += ho
+        tdt_train_marked += _mark_newpar(tr)
+        tdt_hold_marked += _mark_newpar(ho)
+        sources.append({"file": rel, "sha256": _sha256(path), "train_sentences": len(tr),
+                        "holdout_sentences": len(ho), "used_for": "tokenize, pos, lemma (train + holdout)"})
         log.info("data: %s -> %d train / %d holdout sentences", rel, len(tr), len(ho))
-    files = {}
+    ref = td.Reference(tdt_train)
+    ftb_raw, ftb_train = [], []
+    for rel in FTB_FILES:
+        path = ud_root / rel
+        blocks = _blocks(path)
+        ftb_raw += _mark_newpar(blocks)
+        sources.append({"file": rel, "sha256": _sha256(path), "train_sentences": len(blocks) if settings.ftb != "drop" else 0,
+                        "holdout_sentences": 0, "used_for": f"pos, lemma ({settings.ftb})"
+                        + (", tokenize" if settings.tokenizer_ftb else "")})
+    if settings.ftb == "harmonise":
+        ftb_train, stats = td.harmonise_ftb(ftb_raw, ref)
+        choices["ftb_harmonisation"] = dict(stats.most_common())
+        log.info("FTB harmonised: %s", dict(stats.most_common(12)))
+    elif settings.ftb == "raw":
+        ftb_train = ftb_raw
+    files: dict = {"train": {}, "dev": {}}
+    # Tagger and lemmatizer.
+    train_blocks = tdt_train_marked + ftb_train
+    hold_blocks = tdt_hold_marked
     for split, blocks in (("train", train_blocks), ("dev", hold_blocks)):
         conllu = work / f"fi_compact.{split}.gold.conllu"
         _write_conllu(blocks, conllu)
-        txt = work / f"fi_compact.{split}.txt"
-        conllu_to_text.convert_text(str(conllu), str(txt))
-        labels = work / f"fi_compact-ud-{split}.toklabels"
-        mwt = work / f"fi_compact-ud-{split}-mwt.json"
-        prepare_tokenizer_data.main([str(txt), str(conllu), "-o", str(labels), "-m", str(mwt)])
-        # The pipeline has no MWT expander, so a contraction ("ettei") is one token:
-        # MWT labels (3: end of MWT, 4: MWT + sentence end) become plain token labels.
-        labels.write_text(labels.read_text(encoding="utf-8").translate(str.maketrans("34", "12")), encoding="utf-8")
+        lemma = work / f"fi_compact.{split}.lemma.conllu"
+        _write_conllu([td.strip_compound_marks(b) for b in blocks], lemma)
+        files[split].update({"conllu": conllu, "lemma": lemma})
+    pos_train = list(train_blocks)
+    # Tokenizer.
+    tok_train = list(tdt_train_marked) + (list(ftb_raw) if settings.tokenizer_ftb else [])
+    ner_path = ud_root / TDT_TRAIN_TOKENS
+    if (settings.tokenizer_tdt_train_text or settings.tagger_silver) and ner_path.is_file():
+        documents = td.read_ner_documents(ner_path.read_text(encoding="utf-8"))
+        sources.append({"file": TDT_TRAIN_TOKENS, "sha256": _sha256(ner_path),
+                        "train_sentences": sum(len(d) for d in documents), "holdout_sentences": 0,
+                        "documents": len(documents),
+                        "used_for": ", ".join(x for x, on in (("tokenize (detokenised)", settings.tokenizer_tdt_train_text),
+                                                                ("pos (silver UPOS)", settings.tagger_silver)) if on)})
+        if settings.tokenizer_tdt_train_text:
+            for d_idx, doc in enumerate(documents):
+                tok_train += td.document_to_conllu(f"tdt-train-{d_idx}", doc)
+            choices["tokenizer_tdt_train_text"] = (
+                "TDT train documents from the Turku NER corpus, one paragraph per document, spacing rebuilt "
+                "by traindata.detokenise (no space before , . : ; ! ? ) ] %, none after ( [, quotes paired)")
+        if settings.tagger_silver:
+            silver = silver_tag(documents)
+            pos_train += _mark_newpar(silver)
+            import spacy_fi_experimental_web_md as sfi  # noqa: F401  (version recorded)
+            from importlib.metadata import version
+            choices["tagger_silver"] = (f"UPOS of the TDT train documents' gold tokens from spacy-fi-experimental-web-md "
+                                        f"{version('spacy-fi-experimental-web-md')} (MIT; tagger+morphologizer only)")
+    elif settings.tokenizer_tdt_train_text:
+        raise FileNotFoundError(f"missing {ner_path} (tokenizer_tdt_train_text)")
+    files["train"].update(_tokenizer_files(tok_train, work, "train"))
+    files["dev"].update(_tokenizer_files(tdt_hold_marked, work, "dev"))
+    for split, blocks in (("train", pos_train), ("dev", hold_blocks)):
         upos = work / f"fi_compact.{split}.upos.conllu"
-        upos.write_text(_strip_xpos_feats(conllu.read_text(encoding="utf-8")), encoding="utf-8")
-        files[split] = {"conllu": conllu, "txt": txt, "labels": labels, "mwt": mwt, "upos": upos}
-    return {"files": files, "sources": sources}
+        upos.write_text(_strip_xpos_feats("\n\n".join(blocks) + "\n\n"), encoding="utf-8")
+        files[split]["upos"] = upos
+    return {"files": files, "sources": sources, "choices": choices}
 
 
 def train_tokenizer(files: dict, out: Path, settings: TrainSettings) -> None:
@@ -135,7 +254,7 @@ def train_tokenizer(files: dict, out: Path, settings: TrainSettings) -> None:
         "--mode", "train", "--lang", LANG, "--shorthand", "fi_compact",
         "--label_file", str(files["train"]["labels"]), "--txt_file", str(files["train"]["txt"]),
         "--dev_txt_file", str(files["dev"]["txt"]), "--dev_label_file", str(files["dev"]["labels"]),
-        "--dev_conll_gold", str(files["dev"]["conllu"]), "--mwt_json_file", str(files["dev"]["mwt"]),
+        "--dev_conll_gold", str(files["dev"]["tok_conllu"]), "--mwt_json_file", str(files["dev"]["mwt"]),
         "--max_seqlen", seqlen, "--steps", str(settings.tokenizer_steps),
         "--no_use_mwt",  # the pipeline has no MWT expander: a contraction stays one token
         "--seed", str(settings.seed), "--save_dir", str(out.parent), "--save_name", out.name,
@@ -165,7 +284,7 @@ def train_lemmatizer(files: dict, out: Path, settings: TrainSettings) -> None:
 
     args = [
         "--mode", "train", "--shorthand", "fi_compact",
-        "--train_file", str(files["train"]["conllu"]), "--eval_file", str(files["dev"]["conllu"]),
+        "--train_file", str(files["train"]["lemma"]), "--eval_file", str(files["dev"]["lemma"]),
         "--output_file", str(out.parent / "lemma-dev.pred.conllu"),
         "--num_epoch", str(settings.lemma_epochs), "--batch_size", str(settings.lemma_batch_size),
         "--seed", str(settings.seed), "--save_dir", str(out.parent), "--save_name", out.name,
@@ -174,9 +293,124 @@ def train_lemmatizer(files: dict, out: Path, settings: TrainSettings) -> None:
     lemmatizer.main(args)
 
 
+UNUSED_TDT_TAGS = ("DET", "PART")  # FTB's; TDT, OOD and PUD never use them
+
+
+def mask_unused_tags(tagger_model: Path) -> None:
+    """Make the tagger never output DET or PART (their bias -> -10000): the next-best tag is used."""
+    import torch
+
+    checkpoint = torch.load(tagger_model, lambda storage, loc: storage, weights_only=True)
+    ids = checkpoint["vocab"]["upos"]["_unit2id"]
+    for tag in UNUSED_TDT_TAGS:
+        if tag in ids:
+            checkpoint["model"]["upos_clf.bias"][ids[tag]] = -1e4
+    torch.save(checkpoint, tagger_model, _use_new_zipfile_serialization=False)
+
+
+def finetune_tagger(files: dict, out: Path, settings: TrainSettings) -> None:
+    """Continue training the current tagger (`out` holds a copy of it) on the new data.
+
+    Small batches and a lower learning rate; the holdout UPOS accuracy is
+    measured every `tagger_finetune_eval` steps and the best checkpoint kept
+    (the starting model counts as step 0), so a time box loses nothing.
+    """
+    import io
+
+    import torch
+    from stanza.models.common import utils as st_utils
+    from stanza.models.pos import scorer
+    from stanza.models.pos.data import Dataset, ShuffledDataset
+    from stanza.models.pos.trainer import Trainer
+    from stanza.models.tagger import set_predictions
+    from stanza.utils.conll import CoNLL
+
+    torch.manual_seed(settings.seed)
+    import random
+    random.seed(settings.seed)
+    overrides = {"lr": settings.tagger_finetune_lr, "batch_size": settings.tagger_finetune_batch, "second_optim": None}
+    trainer = Trainer(model_file=str(out), args=overrides, device="cpu")
+    args = trainer.args
+    train_doc = CoNLL.conll2doc(input_file=str(files["train"]["upos"]))
+    train_data = Dataset(train_doc, args, None, vocab=trainer.vocab, evaluation=False,
+                         tag_columns=args["tag_columns"])
+    for name in train_data.has_tags:
+        train_data.has_tags[name] = True  # blank xpos/feats: the model learns to output blanks
+    batches = ShuffledDataset([train_data], settings.tagger_finetune_batch)
+    dev_doc = CoNLL.conll2doc(input_file=str(files["dev"]["upos"]))
+    dev_data = Dataset(dev_doc, args, None, vocab=trainer.vocab, evaluation=True, sort_during_eval=True,
+                       tag_columns=args["tag_columns"])
+    dev_batches = dev_data.to_loader(batch_size=100)
+
+    def dev_score() -> float:
+        preds, idx = [], []
+        for batch in dev_batches:
+            p, _ = trainer.predict(batch, extra_columns=True)
+            preds += p
+            idx.extend(batch.idx)
+        set_predictions(dev_data.doc, trainer, st_utils.unsort(preds, idx))
+        _, _, score = scorer.score(io.StringIO("{:C}\n\n".format(dev_data.doc)), str(files["dev"]["upos"]),
+                                   eval_type="UPOS")
+        return score
+
+    best = dev_score()
+    log.info("tagger finetune: step 0 holdout UPOS %.4f", best)
+    step, t0 = 0, time.time()
+    while step < settings.tagger_finetune_steps:
+        for batch in batches:
+            step += 1
+            loss = trainer.update(batch, eval=False)
+            if step % 20 == 0:
+                log.info("tagger finetune: step %d loss %.4f (%.2f s/step)", step, loss, (time.time() - t0) / step)
+            if step % settings.tagger_finetune_eval == 0 or step == settings.tagger_finetune_steps:
+                score = dev_score()
+                log.info("tagger finetune: step %d holdout UPOS %.4f (best %.4f)", step, score, best)
+                if score > best:
+                    best = score
+                    trainer.save(str(out))
+                    log.info("tagger finetune: saved step %d", step)
+            if step >= settings.tagger_finetune_steps:
+                break
+
+
+def rebuild_lemma_dict(ud_root: Path, lemma_model: Path, settings: TrainSettings) -> dict:
+    """Replace the dictionary inside a trained Stanza lemmatizer (.pt) by one from all non-test data.
+
+    Stanza looks a (word, UPOS) pair up in this dictionary, then the word, and
+    runs its seq2seq model only for words found in neither.  Tiers: TDT-convention
+    sentences (TDT dev, OOD, PUD, train and holdout) first, then harmonised FTB for
+    words they lack.  The seq2seq weights are left as they are.
+    """
+    import torch
+    from stanza.models.lemma import trainer as lemma_trainer
+
+    from . import traindata as td
+
+    tdt = [td.strip_compound_marks(b) for rel in TDT_CONVENTION_FILES for b in _blocks(ud_root / rel)]
+    tiers = [list(td.triples(tdt))]
+    if settings.ftb != "drop":
+        ftb = [b for rel in FTB_FILES for b in _blocks(ud_root / rel)]
+        if settings.ftb == "harmonise":
+            ftb, _ = td.harmonise_ftb(ftb, td.Reference(tdt))
+        tiers.append(list(td.triples(ftb)))
+    pos_dict = td.build_lemma_dict(tiers)
+    checkpoint = torch.load(lemma_model, lambda storage, loc: storage, weights_only=True)
+    checkpoint["dicts"] = lemma_trainer._pack_pos_dict(pos_dict)
+    checkpoint["dicts_version"] = lemma_trainer._DICTS_VERSION_POS
+    torch.save(checkpoint, lemma_model, _use_new_zipfile_serialization=False)
+    summary = {"words": len(pos_dict[td.POS_INDEPENDENT]),
+               "word_tag_exceptions": sum(len(v) for k, v in pos_dict.items() if k != td.POS_INDEPENDENT),
+               "tiers": ["TDT dev + OOD + PUD (all sentences, # removed)"]
+               + ([f"FTB dev + test ({settings.ftb}), words not in the first tier"] if settings.ftb != "drop" else [])}
+    log.info("lemma dictionary rebuilt: %s", summary)
+    return summary
+
+
 def _stage(name: str, fn, *args) -> None:
     # One thread per stage: two stages share two cores; more threads only contend.
     os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(args[-1].threads)
+    if not logging.getLogger().handlers:  # a spawned process: log like the parent
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(processName)s %(name)s: %(message)s")
     import torch
 
     torch.set_num_threads(args[-1].threads)
@@ -193,6 +427,17 @@ def _training_device() -> str:
     if torch.cuda.is_available():
         return f"cuda ({torch.cuda.get_device_name(0)}, torch {torch.__version__})"
     return f"cpu (torch {torch.__version__})"
+
+
+def _as_list(value) -> list:
+    return list(value) if isinstance(value, list) else ([value] if value else [])
+
+
+def _command_line() -> str:
+    import sys
+
+    args = [a for a in sys.argv[1:]]
+    return "python -m pipeline " + " ".join(args) if args else "train_all()"
 
 
 def write_resources(model_dir: Path) -> None:
@@ -235,27 +480,40 @@ def train_all(ud_root: Path, model_dir: Path, settings: TrainSettings, stages=("
         "tokenize": (train_tokenizer, staging / LANG / "tokenize" / f"{PACKAGE}.pt"),
         "pos": (train_tagger, staging / LANG / "pos" / f"{PACKAGE}.pt"),
         "lemma": (train_lemmatizer, staging / LANG / "lemma" / f"{PACKAGE}.pt"),
+        "pos-finetune": (finetune_tagger, staging / LANG / "pos" / f"{PACKAGE}.pt"),
     }
     for _, path in targets.values():
         path.parent.mkdir(parents=True, exist_ok=True)
     # Reuse stages not retrained from the current model, so one stage can be retrained alone.
     for stage, (_, path) in targets.items():
-        if stage not in stages and (model_dir / LANG / stage / f"{PACKAGE}.pt").exists():
+        if stage == "pos-finetune" and stage in stages:
+            if "pos" in stages:
+                raise ValueError("choose pos or pos-finetune, not both")
+            shutil.copy2(model_dir / LANG / "pos" / f"{PACKAGE}.pt", path)
+        elif stage not in stages and stage != "pos-finetune" and not (stage == "pos" and "pos-finetune" in stages) \
+                and (model_dir / LANG / stage / f"{PACKAGE}.pt").exists():
             shutil.copy2(model_dir / LANG / stage / f"{PACKAGE}.pt", path)
     # Each stage trains in its own process, one per core at most; the
     # lemmatizer is the longest, so it starts first.
     t0 = time.time()
-    order = sorted(stages, key=lambda st: st != "lemma")
-    workers = max(1, min(len(stages), (os.cpu_count() or 2) // max(1, settings.threads)))
+    train_stages = [st for st in stages if st in targets]
+    order = sorted(train_stages, key=lambda st: st != "lemma")
+    workers = max(1, min(len(train_stages), settings.processes, (os.cpu_count() or 2) // max(1, settings.threads)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
         futures = {st: pool.submit(_stage, st, targets[st][0], files, targets[st][1], settings) for st in order}
         errors = {st: f.exception() for st, f in futures.items()}
     for st, err in errors.items():
         if err is not None:
             log.error("%s failed: %s", st, err)
-    failed = [stage for stage in stages if not targets[stage][1].exists()]
+    failed = [stage for stage in train_stages if not targets[stage][1].exists()]
     if failed:
         raise RuntimeError(f"training failed for: {', '.join(failed)} (see the log above)")
+    masked = "pos" in stages or "pos-finetune" in stages or "pos-mask" in stages
+    if masked:
+        mask_unused_tags(targets["pos"][1])
+    lemma_dict = None
+    if "lemma" in stages or "lemma-dict" in stages:
+        lemma_dict = rebuild_lemma_dict(ud_root, targets["lemma"][1], settings)
     for extra in staging.glob(f"{LANG}/*/*.pred.conllu"):
         extra.unlink()
     shutil.rmtree(work)
@@ -265,9 +523,18 @@ def train_all(ud_root: Path, model_dir: Path, settings: TrainSettings, stages=("
         previous_card = json.loads((model_dir / "MODEL_CARD.json").read_text(encoding="utf-8"))
     # Each stage remembers the run that trained it, so retraining one stage keeps the others' record.
     history = dict(previous_card.get("stages", {}))
-    for stage in stages:
+    for stage in train_stages:
         history[stage] = {"settings": asdict(settings), "stanza_version": stanza.__version__,
-                          "seconds": round(time.time() - t0), "device": _training_device()}
+                          "seconds": round(time.time() - t0), "device": _training_device(),
+                          "training_data": data["sources"], "data_choices": data["choices"]}
+    if masked:
+        history.setdefault("pos", {})["output_mask"] = (
+            "DET and PART never predicted (upos_clf bias -1e4; TDT, OOD and PUD do not use them): "
+            + ("applied after training" if "pos-mask" not in stages else "applied to the kept tagger (stage pos-mask)"))
+    if lemma_dict is not None:
+        history.setdefault("lemma", {})["dictionary"] = {**lemma_dict, "settings": asdict(settings),
+                                                          "rebuilt": "after training" if "lemma" in stages
+                                                          else "on the kept seq2seq model (stage lemma-dict)"}
     card = {
         "name": "fi-compact",
         "stages": history,
@@ -277,12 +544,18 @@ def train_all(ud_root: Path, model_dir: Path, settings: TrainSettings, stages=("
         "trained_seconds": round(time.time() - t0),
         "settings": asdict(settings),
         "training_data": data["sources"],
-        "holdout_rule": f"every {settings.holdout_every}th sentence of each file (early stopping only)",
+        "data_choices": data["choices"],
+        "holdout_rule": f"every {settings.holdout_every}th sentence of each TDT-convention file (TDT dev, OOD, PUD); "
+                        "early stopping / checkpoint choice only",
         "excluded": "UD_Finnish-TDT/fi_tdt-ud-test.conllu (evaluation only)",
         "pretrained_embeddings": "none (--no_pretrain)",
         "licences": LICENCES,
-        "attribution": "Trained on Universal Dependencies Finnish treebanks; the model is a derived work "
-                       "distributed under CC BY-SA 4.0 (share-alike terms of TDT and OOD).",
+        # Each run appends its command, so the card lists how every kept stage was made.
+        "reproduce": _as_list(previous_card.get("reproduce")) + [_command_line()],
+        "attribution": "Trained on Universal Dependencies Finnish treebanks (TDT, OOD, PUD, FTB) and the "
+                       "Turku NER corpus's tokens of the TDT train documents; the model is a derived work "
+                       "distributed under CC BY-SA 4.0 (share-alike terms of TDT, OOD, PUD and the Turku NER corpus). "
+                       "Each source's README (authors, citation) is in ../shared/ud/<folder>/.",
     }
     (staging / "MODEL_CARD.json").write_text(json.dumps(card, indent=2, ensure_ascii=False), encoding="utf-8")
     if model_dir.exists():
