@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install bench evaluate serve clean
+.PHONY: run test lint install bench evaluate serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check pipeline tests
 
 evaluate: $(STAMP)
 	$(PY) -m pipeline evaluate --gold ../shared/corpus/dev --out-dir /tmp/county-strategies-eval

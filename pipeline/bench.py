@@ -427,7 +427,7 @@ def run_benchmark(sizes: Sequence[int] = (100, 1000), repeats: int = 3, workers:
         build_corpus(texts[:2], 2, warm)
         common = {"raw_dir": str(raw), "models_dir": models_dir, "model": model, "batch_size": batch_size}
 
-        log(f"starting the raw-Stanza and pipeline processes (model load, Prefect API server; not timed)")
+        log("starting the raw-Stanza and pipeline processes (model load, Prefect API server; not timed)")
         raw_server = _Server("raw", {**common, "threads": threads}, work / "raw-child.log")
         servers.append(raw_server)
         pipe_server = _Server("pipeline", {**common, "out_dir": str(work / "out"), "warm_dir": str(warm),

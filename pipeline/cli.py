@@ -289,7 +289,7 @@ def main() -> None:
     except FileNotFoundError as err:
         typer.echo(f"error: {err}", err=True)
         sys.exit(2)
-    except (typer.Exit, SystemExit) as err:  # typer's own exits keep their code
+    except (typer.Exit, SystemExit):  # typer's own exits keep their code
         raise
     except Exception as err:  # click usage errors
         import click

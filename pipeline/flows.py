@@ -8,7 +8,6 @@ pipeline once.
 """
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import time

@@ -1,7 +1,6 @@
 """The Finnish NLP layer: lemma cleaning, offsets, offline loading and clear errors."""
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import sys
@@ -91,7 +90,7 @@ def test_analyzer_committed_model_loads_without_network_and_offsets_round_trip(n
 def test_analyzer_sample_texts_offsets_round_trip():
     analyzer = Analyzer(REPO / "models", "compact")
     texts = [(p.stem, p.read_text(encoding="utf-8")) for p in sorted((REPO / "raw_texts").glob("*.txt"))]
-    for (doc_id, text), analysis in zip(texts, analyzer.analyze_many(texts)):
+    for (_doc_id, text), analysis in zip(texts, analyzer.analyze_many(texts)):
         assert analysis.tokens and all(text[t.start:t.end] == t.text for t in analysis.tokens)
         assert [t.index for t in analysis.tokens] == list(range(len(analysis.tokens)))
 

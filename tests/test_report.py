@@ -345,7 +345,7 @@ def test_render_report_sample_run_lists_every_document(tables, first_html):
     assert [s for s, _ in rows] == ["ok", "ok", "ok", "rejected", "skipped"]  # grouped by status
     sections = doc_text_fragments(first_html)
     assert set(sections) == {KP, PH, KAINUU}
-    for doc_id, fragment in sections.items():
+    for doc_id, _fragment in sections.items():
         anchor = re.search(rf'<article class="document" id="([^"]+)"[^>]*data-doc-id="{re.escape(doc_id)}"',
                            first_html).group(1)
         assert f'href="#{anchor}"' in overview

@@ -3,7 +3,7 @@ from pipeline.nlp import traindata as td
 
 
 def _block(rows):
-    return "\n".join("\t".join([str(i), w, l, u, "_", "_", "0", "root", "_", "_"]) for i, (w, l, u) in enumerate(rows, 1))
+    return "\n".join("\t".join([str(i), w, lemma, u, "_", "_", "0", "root", "_", "_"]) for i, (w, lemma, u) in enumerate(rows, 1))
 
 
 REF = td.Reference([

@@ -152,7 +152,7 @@ def silver_tag(documents: list[list[list[str]]]) -> list[str]:
     nlp = spacy.load("spacy_fi_experimental_web_md", exclude=["lemmatizer", "parser", "ner", "attribute_ruler"])
     sentences = [s for doc in documents for s in doc]
     blocks = []
-    for tokens, doc in zip(sentences, nlp.pipe(Doc(nlp.vocab, words=s) for s in sentences)):
+    for _tokens, doc in zip(sentences, nlp.pipe(Doc(nlp.vocab, words=s) for s in sentences)):
         lines = []
         for i, tok in enumerate(doc, 1):
             head, rel = (0, "root") if i == 1 else (1, "dep")
