@@ -127,9 +127,11 @@ def run(
         _quiet_prefect()
     _logging(verbose)
     from .flows import run_pipeline
+    from .settings import RunSettings
 
-    summary = run_pipeline(raw_dir, out_dir, models_dir, model, max_bytes, batch_size, workers, threads_per_worker,
-                           dask_address, dask_local, wait, show_progress=sys.stderr.isatty())
+    summary = run_pipeline(RunSettings(raw_dir, out_dir, models_dir, model, max_bytes, batch_size, workers,
+                                       threads_per_worker, dask_address, dask_local, wait,
+                                       show_progress=sys.stderr.isatty()))
     _print_summary(summary)
 
 
@@ -176,8 +178,9 @@ def evaluate_cmd(
         out_dir = Path(tmp.name)
     if not reuse:
         from .flows import run_pipeline
+        from .settings import RunSettings
 
-        run_pipeline(gold, out_dir, models_dir, model, workers=workers)
+        run_pipeline(RunSettings(gold, out_dir, models_dir, model, workers=workers))
     tables = store.load(out_dir, ("documents", "extractions"))
     preds, languages = evaluate.predictions_from_tables(tables["extractions"], tables["documents"])
     result = evaluate.score(preds, languages, golds).as_dict()

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from .errors import StageRequirementError
-from .types import RawDocument, StageSpec, WorkItem
+from .types import RawDocument, WorkItem
 
 
 def plan(raws: Iterable[RawDocument], previous: Mapping[str, Mapping], model: str, rules_version: str) -> list[WorkItem]:
@@ -34,16 +33,3 @@ def plan(raws: Iterable[RawDocument], previous: Mapping[str, Mapping], model: st
         else:
             items.append(WorkItem(raw, "reuse_analysis", "rules"))
     return items
-
-
-def check_stages(stages: Iterable[StageSpec], initial: frozenset[str] = frozenset()) -> None:
-    """Raise one error naming every requirement no earlier stage provides."""
-    available = set(initial)
-    missing = []
-    for stage in stages:
-        lacking = sorted(stage.requires - available)
-        if lacking:
-            missing.append(f"{stage.name} needs {', '.join(lacking)}")
-        available |= stage.provides
-    if missing:
-        raise StageRequirementError("pipeline cannot be built: " + "; ".join(missing))

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 import pandas as pd
 import pyarrow as pa
@@ -33,15 +33,12 @@ import pyarrow.parquet as pq
 
 from .errors import OutputError, OutputLockedError
 from .schema import TABLES
-from .types import Analysis, DocumentResult, Extraction, Sentence, StageSpec, Token
-
-STAGE = StageSpec("store", frozenset({"tokens", "extractions", "metadata"}), frozenset({"tables"}))
+from .types import Analysis, DocumentMetadata, DocumentResult, Extraction, Sentence, Token, WorkItem
 
 CURRENT = "current"
 RUNS = "runs"
 LOCK = ".lock"
 REPORT = "report.html"
-KEEP_RUNS = 2  # the current run and the one before it (the report diffs against it)
 
 
 # --------------------------------------------------------------------------- rows (pure)
@@ -88,8 +85,10 @@ def strategy_row(result: DocumentResult) -> dict:
     }
 
 
-def analysis_from_tokens(doc_id: str, text: str, model: str, frame: pd.DataFrame) -> Analysis:
-    """Rebuild an `Analysis` from stored token rows (sentences follow from them)."""
+def analysis_from_tokens(doc_id: str, text: str, model: str, frame: pd.DataFrame | None) -> Analysis:
+    """Rebuild an `Analysis` from stored token rows (sentences follow from them); None: no tokens."""
+    if frame is None:
+        return Analysis(doc_id, text, (), (), model)
     if not frame["token"].is_monotonic_increasing:
         frame = frame.sort_values("token")
     columns = [frame[c].tolist() for c in ("token", "sentence", "text", "lemma", "upos", "start", "end")]
@@ -184,13 +183,40 @@ class PreviousOutputs:
         """
         return {r["sha256"]: r["language"] for r in self.by_id.values() if r.get("sha256") and r.get("language")}
 
-    def tokens_for(self, doc_ids: list[str]) -> dict[str, pd.DataFrame]:
+    def processed_at(self, doc_id: str) -> datetime | None:
+        """When the stored result of `doc_id` was computed (kept while it is reused)."""
+        return (self.by_id.get(doc_id) or {}).get("processed_at")
+
+    def reused_results(self, items: Sequence[WorkItem]) -> list[DocumentResult]:
+        """The stored results of unchanged documents, in the order of `items`.
+
+        Every item gets its stored analysis; those planned "reuse_all" also get
+        their stored metadata and extractions, the others ("reuse_analysis")
+        none, for the caller to extract again.  One filtered scan per table.
+        """
+        if not items:
+            return []
+        tokens = self._tokens_for([w.raw.doc_id for w in items])
+        extractions = self._extractions_for([w.raw.doc_id for w in items if w.action == "reuse_all"])
+        out = []
+        for w in items:
+            prev = self.by_id[w.raw.doc_id]
+            analysis = analysis_from_tokens(w.raw.doc_id, w.raw.text or "", prev["model"], tokens.get(w.raw.doc_id))
+            if w.action == "reuse_all":
+                meta = DocumentMetadata(prev.get("region"), prev.get("decided_on"), prev.get("decided_by"),
+                                        prev.get("period"))
+                out.append(DocumentResult(w.raw, analysis, meta, tuple(extractions.get(w.raw.doc_id, ()))))
+            else:
+                out.append(DocumentResult(w.raw, analysis))
+        return out
+
+    def _tokens_for(self, doc_ids: list[str]) -> dict[str, pd.DataFrame]:
         if self.run_dir is None or not doc_ids:
             return {}
         frame = pq.read_table(self.run_dir / "tokens.parquet", filters=[("doc_id", "in", doc_ids)]).to_pandas()
         return {doc_id: group for doc_id, group in frame.groupby("doc_id", sort=False)}
 
-    def extractions_for(self, doc_ids: list[str]) -> dict[str, list[Extraction]]:
+    def _extractions_for(self, doc_ids: list[str]) -> dict[str, list[Extraction]]:
         if self.run_dir is None or not doc_ids:
             return {}
         frame = pq.read_table(self.run_dir / "extractions.parquet", filters=[("doc_id", "in", doc_ids)]).to_pandas()
@@ -216,6 +242,11 @@ class RunWriter:
         self._strategies: list[dict] = []
         self.counts = {"ok": 0, "rejected": 0, "skipped": 0, "reused_analysis": 0, "analyzed": 0}
         self.field_counts = {"mission": 0, "vision": 0, "value": 0, "goal": 0}
+        self._finished = False
+
+    def count(self, key: str) -> None:
+        """Add one to a run count recorded in run.json (analyzed, reused_analysis, ...)."""
+        self.counts[key] = self.counts.get(key, 0) + 1
 
     def _write(self, name: str, table: pa.Table) -> None:
         if name not in self._writers:
@@ -237,7 +268,7 @@ class RunWriter:
 
     def finish_tables(self) -> None:
         """Close the streamed tables and write the per-document ones (idempotent)."""
-        if getattr(self, "_finished", False):
+        if self._finished:
             return
         for name in ("tokens", "extractions"):
             self._write(name, _table([], name))

@@ -104,15 +104,6 @@ class DocumentResult:
 
 
 @dataclass(frozen=True)
-class StageSpec:
-    """What a pipeline stage needs from earlier stages and what it adds (checked when a pipeline is built)."""
-
-    name: str
-    requires: frozenset[str]
-    provides: frozenset[str]
-
-
-@dataclass(frozen=True)
 class WorkItem:
     """What the incremental planner decided for one readable document."""
 

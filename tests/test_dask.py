@@ -6,6 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipeline.settings import RunSettings
+
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,13 +48,27 @@ def _loaded_analyzers() -> list[tuple[str, int]]:
     return [(repr(key), id(a._pipeline)) for key, a in analyzer._ANALYZERS.items() if a._pipeline is not None]
 
 
-def test_process_pool_run_equals_single_process_run(tmp_path):
-    from pipeline.flows import run_pipeline
+def test_process_pool_run_equals_single_process_run(tmp_path, monkeypatch):
+    from concurrent.futures import ProcessPoolExecutor
+
+    import pipeline.flows as flows
 
     _require_model()
-    single = run_pipeline(SAMPLES, tmp_path / "single", MODELS, workers=1)
+    submitted = []
+
+    class CountingPool(ProcessPoolExecutor):
+        """The flow's pool, counting the batches handed to its worker processes."""
+
+        def submit(self, fn, /, *args, **kwargs):
+            submitted.append(fn.__name__)
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(flows, "ProcessPoolExecutor", CountingPool)
+    single = flows.run_pipeline(RunSettings(SAMPLES, tmp_path / "single", MODELS, workers=1))
+    assert submitted == []  # one worker: analysis in the flow's own process
     # batch_size=1: one batch per document, so both worker processes get work.
-    pooled = run_pipeline(SAMPLES, tmp_path / "pooled", MODELS, batch_size=1, workers=2)
+    pooled = flows.run_pipeline(RunSettings(SAMPLES, tmp_path / "pooled", MODELS, batch_size=1, workers=2))
+    assert submitted == ["analyze_and_extract"] * single["counts"]["analyzed"]
     assert pooled["counts"] == single["counts"]
     expected, got = _tables(tmp_path / "single"), _tables(tmp_path / "pooled")
     for name in ("documents", "tokens", "extractions", "strategies"):
@@ -76,10 +92,10 @@ def test_dask_run_equals_single_process_run(tmp_path, cluster):
     from pipeline.flows import run_pipeline
 
     local_cluster, client = cluster
-    single = run_pipeline(SAMPLES, tmp_path / "single", MODELS, workers=1)
+    single = run_pipeline(RunSettings(SAMPLES, tmp_path / "single", MODELS, workers=1))
     # batch_size=1: one analysis task per document, so both workers get work.
-    on_dask = run_pipeline(SAMPLES, tmp_path / "dask", MODELS, batch_size=1,
-                           dask_address=local_cluster.scheduler_address)
+    on_dask = run_pipeline(RunSettings(SAMPLES, tmp_path / "dask", MODELS, batch_size=1,
+                           dask_address=local_cluster.scheduler_address))
     assert on_dask["counts"] == single["counts"]
     assert on_dask["counts"]["analyzed"] == len(list(SAMPLES.glob("*.txt")))
 
@@ -94,8 +110,8 @@ def test_dask_run_equals_single_process_run(tmp_path, cluster):
     assert all(len(v) <= 1 for v in first.values()), f"a worker holds several models: {first}"
 
     # … and a second run (new output folder, so everything is analyzed again) reuses them.
-    again = run_pipeline(SAMPLES, tmp_path / "dask2", MODELS, batch_size=1,
-                         dask_address=local_cluster.scheduler_address)
+    again = run_pipeline(RunSettings(SAMPLES, tmp_path / "dask2", MODELS, batch_size=1,
+                         dask_address=local_cluster.scheduler_address))
     assert again["counts"]["analyzed"] == on_dask["counts"]["analyzed"]
     second = client.run(_loaded_analyzers)
     for worker, loaded in first.items():

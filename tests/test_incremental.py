@@ -1,12 +1,11 @@
-"""Planning what a run recomputes, and checking stage requirements when a pipeline is built."""
+"""Planning what a run recomputes, and redoing what a code change invalidated."""
 from __future__ import annotations
 
 import pytest
 
-from pipeline.errors import StageRequirementError
-from pipeline.flows import STAGES
-from pipeline.incremental import check_stages, plan
-from pipeline.types import RawDocument, StageSpec
+from pipeline.incremental import plan
+from pipeline.settings import RunSettings
+from pipeline.types import RawDocument
 
 
 def _raw(doc_id, sha="a", status="ok", text="Teksti."):
@@ -35,19 +34,6 @@ def test_plan_rejected_files_are_not_planned():
     assert plan([_raw("bad", status="rejected")], PREV, "m1", "r1") == []
 
 
-def test_check_stages_lists_every_missing_requirement_in_one_error():
-    stages = [StageSpec("a", frozenset(), frozenset({"text"})),
-              StageSpec("b", frozenset({"tokens", "lemmas"}), frozenset({"x"})),
-              StageSpec("c", frozenset({"x", "upos"}), frozenset())]
-    with pytest.raises(StageRequirementError) as err:
-        check_stages(stages)
-    assert str(err.value) == "pipeline cannot be built: b needs lemmas, tokens; c needs upos"
-
-
-def test_check_stages_shipped_pipeline_is_complete():
-    check_stages(STAGES)
-
-
 def test_plan_says_why_a_document_is_recomputed():
     work = plan([_raw("same"), _raw("edited", sha="b"), _raw("new")], PREV, "m2", "r2")
     assert {w.raw.doc_id: w.reason for w in work} == {"same": "model", "edited": "content", "new": "new"}
@@ -68,15 +54,15 @@ def test_run_after_code_change_redoes_every_document_and_says_so(tmp_path, monke
     raw = tmp_path / "raw"
     shutil.copytree(Path(__file__).resolve().parent.parent / "raw_texts", raw)
     out, models = tmp_path / "out", Path(__file__).resolve().parent.parent / "models"
-    first = flows.run_pipeline(raw, out, models)
+    first = flows.run_pipeline(RunSettings(raw, out, models))
     n = first["counts"]["ok"]
-    again = flows.run_pipeline(raw, out, models)  # same code: everything reused
+    again = flows.run_pipeline(RunSettings(raw, out, models))  # same code: everything reused
     assert again["counts"]["reused_analysis"] == n and "reextracted_rules_or_code" not in again["counts"]
 
     monkeypatch.setattr(flows.extract, "rules_version", lambda: "extraction-code-changed")
-    extracted = flows.run_pipeline(raw, out, models)
+    extracted = flows.run_pipeline(RunSettings(raw, out, models))
     assert extracted["counts"]["reextracted_rules_or_code"] == n and extracted["counts"]["analyzed"] == 0
 
     monkeypatch.setattr(analyzer, "analyzer_code_version", lambda: "new-analyzer-code")
-    analyzed = flows.run_pipeline(raw, out, models)
+    analyzed = flows.run_pipeline(RunSettings(raw, out, models))
     assert analyzed["counts"]["reanalyzed_model_or_code"] == n and analyzed["counts"]["analyzed"] == n

@@ -8,6 +8,7 @@ import pytest
 
 from pipeline import load
 from pipeline.flows import run_pipeline
+from pipeline.settings import RunSettings
 from pipeline.schema import TABLES
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -22,7 +23,7 @@ def tables(tmp_path_factory):
     for path in (REPO / "raw_texts").glob("*.txt"):
         shutil.copy(path, raw / path.name)
     out = tmp_path_factory.mktemp("out")
-    run_pipeline(raw, out, REPO / "models")
+    run_pipeline(RunSettings(raw, out, REPO / "models"))
     return load(out)
 
 
@@ -103,12 +104,12 @@ def test_samples_report_lists_every_extraction_and_the_edit_of_a_second_run(tmp_
     raw.mkdir()
     for path in (REPO / "raw_texts").glob("*.txt"):
         shutil.copy(path, raw / path.name)
-    run_pipeline(raw, out, REPO / "models")
+    run_pipeline(RunSettings(raw, out, REPO / "models"))
     edited = raw / f"{KP}.txt"
     edited.write_text(edited.read_text(encoding="utf-8").replace(
         "Visio: Suomen toimivin hyvinvointialue", "Visio: Suomen <script>alert(1)</script> hyvinvointialue"),
         encoding="utf-8")
-    summary = run_pipeline(raw, out, REPO / "models")
+    summary = run_pipeline(RunSettings(raw, out, REPO / "models"))
     assert summary["counts"]["analyzed"] == 1 and summary["counts"]["reused_analysis"] == 1
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -3,12 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..types import StageSpec
 from .engine import Extractor
 from .rules import RULES_DIR, default_rules, load_rules
-
-STAGE = StageSpec("extract", frozenset({"sentences", "tokens", "lemmas", "upos"}),
-                  frozenset({"extractions", "metadata"}))
 
 _EXTRACTORS: dict[str, Extractor] = {}
 
@@ -25,4 +21,4 @@ def rules_version(rules_dir: Path | str | None = None) -> str:
     return get_extractor(rules_dir).rules.version
 
 
-__all__ = ["Extractor", "STAGE", "RULES_DIR", "get_extractor", "load_rules", "rules_version"]
+__all__ = ["Extractor", "RULES_DIR", "get_extractor", "load_rules", "rules_version"]

@@ -239,8 +239,6 @@ def build_analysis(doc_id: str, text: str, raw_tokens: Iterable[tuple[str, int, 
 class Analyzer:
     """Stanza tokenize → pos → lemma for Finnish, loaded from a local resources directory."""
 
-    provides = ("sentences", "tokens", "lemmas", "upos")
-
     def __init__(self, models_dir: Path | str = "models", choice: str = "auto",
                  threads: int | None = None, split_on_newline: bool = True, lexicon: bool = True):
         self.model = locate_model(models_dir, choice)
