@@ -13,12 +13,17 @@ from typing import Optional
 import typer
 
 from .errors import PipelineError
+from .nlp.train import TrainSettings
+from .settings import RunSettings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Finnish wellbeing-county strategy extraction.")
 models_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Train, fetch, inspect and evaluate the Finnish NLP model.")
 app.add_typer(models_app, name="models")
 
 DEFAULT_UD = Path("../shared/ud")
+# Option defaults come from the settings records, so the CLI and the API cannot disagree.
+_TRAIN = TrainSettings()
+_RUN = RunSettings()
 
 
 def _logging(verbose: bool) -> None:
@@ -30,23 +35,23 @@ def _logging(verbose: bool) -> None:
 def models_train(
     ud_dir: Path = typer.Option(DEFAULT_UD, help="Folder with the UD Finnish treebanks (TDT, FTB, OOD)."),
     models_dir: Path = typer.Option(Path("models"), help="Where models live; writes MODELS_DIR/compact."),
-    tokenizer_steps: int = typer.Option(8000),
-    tagger_steps: int = typer.Option(3000),
-    lemma_epochs: int = typer.Option(20),
-    tagger_hidden_dim: int = typer.Option(200),
-    tagger_char_hidden_dim: int = typer.Option(400),
-    lemma_batch_size: int = typer.Option(200),
+    tokenizer_steps: int = typer.Option(_TRAIN.tokenizer_steps),
+    tagger_steps: int = typer.Option(_TRAIN.tagger_steps),
+    lemma_epochs: int = typer.Option(_TRAIN.lemma_epochs),
+    tagger_hidden_dim: int = typer.Option(_TRAIN.tagger_hidden_dim),
+    tagger_char_hidden_dim: int = typer.Option(_TRAIN.tagger_char_hidden_dim),
+    lemma_batch_size: int = typer.Option(_TRAIN.lemma_batch_size),
     stages: str = typer.Option("tokenize,pos,lemma", help="Comma-separated stages to (re)train; others are kept. "
                                "lemma-dict rebuilds only the lemmatizer's dictionary (done after lemma anyway)."),
-    seed: int = typer.Option(1234),
-    ftb: str = typer.Option("harmonise", help="FTB in the tagger/lemmatizer data: harmonise (to TDT conventions), drop or raw."),
-    tokenizer_tdt_train_text: bool = typer.Option(True, help="Add the detokenised TDT train documents (Turku NER corpus) to the tokenizer data."),
-    tagger_silver: bool = typer.Option(False, help="Add the TDT train documents with spacy-fi-experimental-web-md's UPOS (training-time dependency) to the tagger data."),
-    processes: int = typer.Option(1, help="Stages trained side by side (one process each)."),
-    tagger_finetune_steps: int = typer.Option(600, help="Steps of stage pos-finetune (continues the current tagger)."),
-    tagger_finetune_batch: int = typer.Option(32),
-    tagger_finetune_lr: float = typer.Option(1e-3),
-    tagger_finetune_eval: int = typer.Option(50, help="Holdout check (and best-checkpoint save) every this many steps."),
+    seed: int = typer.Option(_TRAIN.seed),
+    ftb: str = typer.Option(_TRAIN.ftb, help="FTB in the tagger/lemmatizer data: harmonise (to TDT conventions), drop or raw."),
+    tokenizer_tdt_train_text: bool = typer.Option(_TRAIN.tokenizer_tdt_train_text, help="Add the detokenised TDT train documents (Turku NER corpus) to the tokenizer data."),
+    tagger_silver: bool = typer.Option(_TRAIN.tagger_silver, help="Add the TDT train documents with spacy-fi-experimental-web-md's UPOS (training-time dependency) to the tagger data."),
+    processes: int = typer.Option(_TRAIN.processes, help="Stages trained side by side (one process each)."),
+    tagger_finetune_steps: int = typer.Option(_TRAIN.tagger_finetune_steps, help="Steps of stage pos-finetune (continues the current tagger)."),
+    tagger_finetune_batch: int = typer.Option(_TRAIN.tagger_finetune_batch),
+    tagger_finetune_lr: float = typer.Option(_TRAIN.tagger_finetune_lr),
+    tagger_finetune_eval: int = typer.Option(_TRAIN.tagger_finetune_eval, help="Holdout check (and best-checkpoint save) every this many steps."),
 ) -> None:
     """Train the compact Finnish model (tokenize, pos, lemma) from the UD treebanks."""
     from .nlp.train import TrainSettings, train_all
@@ -61,7 +66,6 @@ def models_train(
                              tagger_finetune_lr=tagger_finetune_lr, tagger_finetune_eval=tagger_finetune_eval)
     out = train_all(ud_dir, models_dir / "compact", settings, tuple(s.strip() for s in stages.split(",") if s.strip()))
     typer.echo(f"compact model written to {out}")
-
 
 
 def _print_summary(summary: dict) -> None:
@@ -109,13 +113,13 @@ def _quiet_prefect() -> None:
 
 @app.command("run")
 def run(
-    raw_dir: Path = typer.Option(Path("raw_texts"), help="Folder of raw .txt strategy texts."),
-    out_dir: Path = typer.Option(Path("outputs"), help="Where the tables and report go."),
-    models_dir: Path = typer.Option(Path("models"), help="Folder holding compact/ (and official/)."),
-    model: str = typer.Option("auto", help="auto | compact | official"),
-    max_bytes: int = typer.Option(5_000_000, help="Reject files larger than this."),
-    batch_size: int = typer.Option(16, help="Documents per analysis batch."),
-    workers: int = typer.Option(1, help="Worker processes for analysis (each loads the model once)."),
+    raw_dir: Path = typer.Option(_RUN.raw_dir, help="Folder of raw .txt strategy texts."),
+    out_dir: Path = typer.Option(_RUN.out_dir, help="Where the tables and report go."),
+    models_dir: Path = typer.Option(_RUN.models_dir, help="Folder holding compact/ (and official/)."),
+    model: str = typer.Option(_RUN.model, help="auto | compact | official"),
+    max_bytes: int = typer.Option(_RUN.max_bytes, help="Reject files larger than this."),
+    batch_size: int = typer.Option(_RUN.batch_size, help="Documents per analysis batch."),
+    workers: int = typer.Option(_RUN.workers, help="Worker processes for analysis (each loads the model once)."),
     threads_per_worker: Optional[int] = typer.Option(None, help="Torch threads per worker (default: cores / workers)."),
     dask_address: Optional[str] = typer.Option(None, help="Run analysis on an existing Dask cluster (tcp://host:8786)."),
     dask_local: bool = typer.Option(False, help="Run analysis on a local Dask cluster of --workers processes."),

@@ -16,11 +16,16 @@ def rules_copy(tmp_path):
     return dst
 
 
-def test_load_rules_shipped_rules_have_unique_ids_and_comments():
-    rules = load_rules()
-    ids = [r.id for r in rules.cues]
-    assert len(ids) == len(set(ids)) and all(r.comment for r in rules.cues)
-    assert {r.field for r in rules.cues} == {"mission", "vision", "value", "goal"}
+def test_load_rules_shipped_rules_cover_every_field():
+    assert {r.field for r in load_rules().cues} == {"mission", "vision", "value", "goal"}
+
+
+def test_load_rules_rule_without_comment_fails_naming_it(rules_copy):
+    path = rules_copy / "cues.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n- id: silent.rule\n  field: goal\n"
+                    "  pattern: [{LEMMA: tavoite}]\n  takes: [colon]\n", encoding="utf-8")
+    with pytest.raises(RuleError, match=r"rule silent.rule: add a short comment"):
+        load_rules(rules_copy)
 
 
 def test_load_rules_invalid_pattern_fails_naming_file_and_rule(rules_copy):
