@@ -126,7 +126,7 @@ def _document_view(d: StoredDocument, anchor: str) -> dict:
     ordered = sorted(d.extractions, key=lambda e: (e.start, FIELDS.index(e.field) if e.field in FIELDS else 9, e.item))
     exts = [_extraction_view(e, i, anchor, text) for i, e in enumerate(ordered)]
     by_field = {f: sorted((e for e in exts if e["field"] == f), key=lambda e: (e["item"], e["start"])) for f in FIELDS}
-    strategy = d.strategy or Strategy()
+    strategy = d.strategy or Strategy()  # rejected and skipped documents have none
     return {
         "doc_id": raw.doc_id,
         "anchor": anchor,

@@ -106,7 +106,10 @@ class DocumentResult:
 
 @dataclass(frozen=True)
 class Strategy:
-    """One row of the strategies table: a document's extractions summarised by field."""
+    """One row of the strategies table: a document's extractions summarised by field.
+
+    The row's doc_id and region are not repeated here: they are its document's.
+    """
 
     mission: str | None = None  # the mission items' normalized forms joined by " / "; None when none
     vision: str | None = None
