@@ -148,7 +148,7 @@ def report_cmd(out_dir: Path = typer.Option(Path("outputs"), help="Output folder
     if run_dir is None:
         raise store.OutputError(f"no complete run in {out_dir}; run `python -m pipeline run --out-dir {out_dir}` first")
     prev = store.previous_run(out_dir)
-    html = report.render_report(store.read_tables(run_dir), store.read_tables(prev) if prev else None,
+    html = report.render_report(store.read_results(run_dir), store.read_results(prev) if prev else None,
                                 store.run_info(run_dir))
     path = store.write_report(out_dir, html)
     typer.echo(f"report written to {path}")

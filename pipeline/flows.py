@@ -140,8 +140,8 @@ def _render_report(writer: store.RunWriter, previous: store.PreviousOutputs, inf
     try:
         from . import report
 
-        current = writer.staged_tables()
-        prev = store.read_tables(previous.run_dir) if previous.run_dir else None
+        current = writer.staged_results()
+        prev = store.read_results(previous.run_dir) if previous.run_dir else None
         return report.render_report(current, prev, {**info, "run_id": writer.run_id,
                                                     "counts": writer.counts, "extractions": writer.field_counts})
     except Exception as err:  # noqa: BLE001

@@ -33,7 +33,8 @@ import pyarrow.parquet as pq
 
 from .errors import OutputError, OutputLockedError
 from .schema import TABLES
-from .types import Analysis, DocumentMetadata, DocumentResult, Extraction, Sentence, Token, WorkItem
+from .types import (Analysis, DocumentMetadata, DocumentResult, Extraction, RawDocument, RunResults, Sentence,
+                    StoredDocument, Strategy, Token, WorkItem)
 
 CURRENT = "current"
 RUNS = "runs"
@@ -135,6 +136,35 @@ def previous_run(out_dir: Path | str) -> Path | None:
 
 def read_tables(run_dir: Path, names: Iterable[str] = ("documents", "extractions", "strategies")) -> dict[str, pd.DataFrame]:
     return {name: pd.read_parquet(run_dir / f"{name}.parquet") for name in names}
+
+
+def _rows(path: Path) -> list[dict]:
+    # Arrow's own conversion gives None for nulls, lists for list cells and datetimes for
+    # timestamps; going through pandas would give NaN/NaT and numpy arrays to undo.
+    return pq.read_table(path).to_pylist()
+
+
+def read_results(run_dir: Path) -> RunResults:
+    """A run's documents, extractions and strategies as typed records (for the report).
+
+    Nulls are None and list cells tuples; documents come sorted by doc_id, each
+    with its extractions in the order the run wrote them.
+    """
+    extractions: dict[str, list[Extraction]] = {}
+    for row in _rows(run_dir / "extractions.parquet"):
+        extractions.setdefault(row["doc_id"], []).append(Extraction(**row))
+    strategies = {row["doc_id"]: Strategy(row["mission"], row["vision"], tuple(row["values"]), tuple(row["goals"]))
+                  for row in _rows(run_dir / "strategies.parquet")}
+    documents = []
+    for row in sorted(_rows(run_dir / "documents.parquet"), key=lambda r: r["doc_id"]):
+        doc_id = row["doc_id"]
+        raw = RawDocument(doc_id, row["source"], row["sha256"], row["status"], reason=row["reason"],
+                          text=row["text"], language=row["language"], notes=tuple(row["notes"]))
+        metadata = DocumentMetadata(row["region"], row["decided_on"], row["decided_by"], row["period"])
+        documents.append(StoredDocument(raw, metadata, row["n_sentences"], row["n_tokens"], row["processed_at"],
+                                        row["model"], row["rules_version"], tuple(extractions.get(doc_id, ())),
+                                        strategies.get(doc_id)))
+    return RunResults(tuple(documents))
 
 
 def load(out_dir: Path | str = "outputs", tables: Iterable[str] = tuple(TABLES)) -> dict[str, pd.DataFrame]:
@@ -280,10 +310,10 @@ class RunWriter:
         pq.write_table(_table(strategies, "strategies"), self.staging / "strategies.parquet")
         self._finished = True
 
-    def staged_tables(self) -> dict[str, pd.DataFrame]:
-        """This run's tables before they are published (for the report)."""
+    def staged_results(self) -> RunResults:
+        """This run's results before they are published (for the report)."""
         self.finish_tables()
-        return read_tables(self.staging)
+        return read_results(self.staging)
 
     def commit(self, info: dict, report_html: str | None = None) -> Path:
         self.finish_tables()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 FIELDS = ("mission", "vision", "value", "goal")
 
@@ -101,6 +102,45 @@ class DocumentResult:
     analysis: Analysis | None = None
     metadata: DocumentMetadata = field(default_factory=DocumentMetadata)
     extractions: tuple[Extraction, ...] = ()
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """One row of the strategies table: a document's extractions summarised by field.
+
+    The row's doc_id and region are not repeated here: they are its document's.
+    """
+
+    mission: str | None = None  # the mission items' normalized forms joined by " / "; None when none
+    vision: str | None = None
+    values: tuple[str, ...] = ()  # normalized forms, in extraction order
+    goals: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """One document of a stored run as read back: its documents row, extractions and strategy.
+
+    The raw record lacks `encoding` and `size_bytes` (None): the documents table
+    does not keep them.
+    """
+
+    raw: RawDocument
+    metadata: DocumentMetadata
+    n_sentences: int  # 0 when the document was not analysed
+    n_tokens: int
+    processed_at: datetime
+    model: str | None  # None when the document was not analysed
+    rules_version: str | None
+    extractions: tuple[Extraction, ...] = ()  # in the order the run wrote them
+    strategy: Strategy | None = None  # every "ok" document has one; others have none
+
+
+@dataclass(frozen=True)
+class RunResults:
+    """A run's results as the store hands them back (for the report), documents sorted by doc_id."""
+
+    documents: tuple[StoredDocument, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -3,18 +3,18 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
+from datetime import datetime, timezone
 from html.parser import HTMLParser
 
-import pandas as pd
-import pyarrow as pa
 import pytest
 
 from pipeline.report import diff_runs, highlight_html, render_report
-from pipeline.schema import DOCUMENTS, EXTRACTIONS, STRATEGIES
+from pipeline.types import DocumentMetadata, Extraction, RawDocument, RunResults, StoredDocument, Strategy
 
 HOSTILE = "<script>alert(1)</script>"
 
-# --------------------------------------------------------------------------- fixtures (hand-built tables)
+# --------------------------------------------------------------------------- fixtures (hand-built records)
 
 TEXT_KP = (
     "Keski-Pohjanmaan hyvinvointialue\n\n"
@@ -45,39 +45,46 @@ def sha(text: str) -> str:
 
 
 def ext(doc_id: str, text: str, field: str, item: int, snippet: str, normalized: str | None = None,
-        rule_id: str = "rule", confidence: float = 0.9, nth: int = 0) -> dict:
-    """An extraction row whose offsets are found with str.find (so text[start:end] == snippet)."""
+        rule_id: str = "rule", confidence: float = 0.9, nth: int = 0) -> Extraction:
+    """An extraction whose offsets are found with str.find (so text[start:end] == snippet)."""
     start = -1
     for _ in range(nth + 1):
         start = text.find(snippet, start + 1)
     assert start >= 0, snippet
     end = start + len(snippet)
     assert text[start:end] == snippet
-    return {"doc_id": doc_id, "field": field, "item": item, "text": snippet,
-            "normalized": normalized if normalized is not None else snippet, "start": start, "end": end,
-            "sentence": text.count(".", 0, start), "rule_id": rule_id, "confidence": confidence}
+    return Extraction(doc_id, field, item, snippet, normalized if normalized is not None else snippet, start, end,
+                      text.count(".", 0, start), rule_id, confidence)
 
 
 def doc(doc_id: str, status: str, text: str | None, region: str | None = None, reason: str | None = None,
-        notes: list[str] | None = None, language: str | None = "fi", **meta) -> dict:
-    return {"doc_id": doc_id, "source": f"{doc_id}.txt", "sha256": sha(text or doc_id), "status": status,
-            "reason": reason, "notes": notes or [], "language": language, "region": region,
-            "decided_on": meta.get("decided_on"), "decided_by": meta.get("decided_by"),
-            "period": meta.get("period"), "n_sentences": None if text is None else text.count("."),
-            "n_tokens": None if text is None else len(text.split()),
-            "processed_at": pd.Timestamp("2024-05-02T10:00:00Z"), "model": "compact@abc123",
-            "rules_version": "r-1f2e", "text": text}
+        notes: tuple[str, ...] = (), language: str | None = "fi", **meta) -> StoredDocument:
+    analysed = text is not None
+    return StoredDocument(
+        RawDocument(doc_id, f"{doc_id}.txt", sha(text or doc_id), status, reason, text, language=language,
+                    notes=notes),
+        DocumentMetadata(region, meta.get("decided_on"), meta.get("decided_by"), meta.get("period")),
+        n_sentences=text.count(".") if analysed else 0, n_tokens=len(text.split()) if analysed else 0,
+        processed_at=datetime(2024, 5, 2, 10, tzinfo=timezone.utc),
+        model="compact@abc123" if analysed else None, rules_version="r-1f2e" if analysed else None)
 
 
-def frames(documents: list[dict], extractions: list[dict], strategies: list[dict]) -> dict[str, pd.DataFrame]:
-    """DataFrames as the store reads them back: through Arrow with the contract's schemas."""
-    def table(rows, schema):
-        return pa.Table.from_pylist(rows, schema=schema).to_pandas()
-    return {"documents": table(documents, DOCUMENTS), "extractions": table(extractions, EXTRACTIONS),
-            "strategies": table(strategies, STRATEGIES)}
+def results(documents: list[StoredDocument], extractions: list[Extraction],
+            strategies: dict[str, Strategy] | None = None) -> RunResults:
+    """A run as `store.read_results` gives it: documents by doc_id, each with its extractions and strategy
+    (every ok document has a strategy; an empty one unless given)."""
+    strategies = strategies or {}
+    return RunResults(tuple(
+        replace(d, extractions=tuple(e for e in extractions if e.doc_id == d.raw.doc_id),
+                strategy=strategies.get(d.raw.doc_id, Strategy()) if d.raw.status == "ok" else None)
+        for d in sorted(documents, key=lambda d: d.raw.doc_id)))
 
 
-def kp_extractions() -> list[dict]:
+def all_extractions(run: RunResults) -> list[Extraction]:
+    return [e for d in run.documents for e in d.extractions]
+
+
+def kp_extractions() -> list[Extraction]:
     t = TEXT_KP
     return [
         ext(KP, t, "mission", 1, "Hyvinvointia, terveyttä ja turvallisuutta – ihmiselle", rule_id="mission.label"),
@@ -91,7 +98,7 @@ def kp_extractions() -> list[dict]:
     ]
 
 
-def ph_extractions(values=("yhdenvertaisuus", "luotettavuus", "avoimuus")) -> list[dict]:
+def ph_extractions(values=("yhdenvertaisuus", "luotettavuus", "avoimuus")) -> list[Extraction]:
     t = TEXT_PH
     rows = [
         ext(PH, t, "mission", 1, f"Hyvä elämä & terveys {HOSTILE} kaikille", rule_id="mission.label"),
@@ -112,62 +119,56 @@ def ph_extractions(values=("yhdenvertaisuus", "luotettavuus", "avoimuus")) -> li
     return rows
 
 
-def kainuu_extractions() -> list[dict]:
+def kainuu_extractions() -> list[Extraction]:
     t = TEXT_KAINUU
     return [ext(KAINUU, t, "value", 1, "rohkeus", rule_id="values.list"),
             ext(KAINUU, t, "value", 2, "yhdenvertaisuus", rule_id="values.list")]
 
 
-def sample_tables() -> dict[str, pd.DataFrame]:
-    """Three ok documents (one with hostile text, one with only values), one rejected, one skipped."""
-    documents = [
+def sample_documents() -> list[StoredDocument]:
+    return [
         doc(KP, "ok", TEXT_KP, "Keski-Pohjanmaan hyvinvointialue", decided_on="2022-06-14",
             decided_by="aluevaltuusto", period="2022–2025"),
         doc(PH, "ok", TEXT_PH, "Päijät-Hämeen hyvinvointialue", period="2023–2025"),
-        doc(KAINUU, "ok", TEXT_KAINUU, "Kainuun hyvinvointialue", notes=["decoded as cp1252"]),
+        doc(KAINUU, "ok", TEXT_KAINUU, "Kainuun hyvinvointialue", notes=("decoded as cp1252",)),
         doc(REJECTED, "rejected", None, reason="not a strategy text: no mission, vision or values found",
-            notes=["decoded as cp1252", "HTML stripped"], language=None),
+            notes=("decoded as cp1252", "HTML stripped"), language=None),
         doc(SKIPPED, "skipped", None, reason="empty file", language=None),
     ]
-    extractions = kp_extractions() + ph_extractions() + kainuu_extractions()
-    strategies = [
-        {"doc_id": KP, "region": "Keski-Pohjanmaan hyvinvointialue",
-         "mission": "Hyvinvointia, terveyttä ja turvallisuutta – ihmiselle", "vision": "Suomen toimivin hyvinvointialue",
-         "values": ["vaikuttavuus", "osallisuus", "yhdenvertaisuus", "rohkeus"],
-         "goals": ["Yhdenvertaiset ja sujuvat palveluketjut", "Vahvat peruspalvelut alueella"]},
-        {"doc_id": PH, "region": "Päijät-Hämeen hyvinvointialue",
-         "mission": f"Hyvä elämä & terveys {HOSTILE} kaikille", "vision": "Rohkea ja yhdenvertainen Päijät-Häme",
-         "values": ["rohkeus", "yhdenvertaisuus", "luotettavuus", "avoimuus", "yhdessä tekeminen"],
-         "goals": ["sujuva arki"]},
-        {"doc_id": KAINUU, "region": "Kainuun hyvinvointialue", "mission": None, "vision": None,
-         "values": ["rohkeus", "yhdenvertaisuus"], "goals": []},
-    ]
-    return frames(documents, extractions, strategies)
 
 
-def changed_previous(current: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+SAMPLE_STRATEGIES = {
+    KP: Strategy("Hyvinvointia, terveyttä ja turvallisuutta – ihmiselle", "Suomen toimivin hyvinvointialue",
+                 ("vaikuttavuus", "osallisuus", "yhdenvertaisuus", "rohkeus"),
+                 ("Yhdenvertaiset ja sujuvat palveluketjut", "Vahvat peruspalvelut alueella")),
+    PH: Strategy(f"Hyvä elämä & terveys {HOSTILE} kaikille", "Rohkea ja yhdenvertainen Päijät-Häme",
+                 ("rohkeus", "yhdenvertaisuus", "luotettavuus", "avoimuus", "yhdessä tekeminen"), ("sujuva arki",)),
+    KAINUU: Strategy(None, None, ("rohkeus", "yhdenvertaisuus"), ()),
+}
+
+
+def sample_run() -> RunResults:
+    """Three ok documents (one with hostile text, one with only values), one rejected, one skipped."""
+    return results(sample_documents(), kp_extractions() + ph_extractions() + kainuu_extractions(), SAMPLE_STRATEGIES)
+
+
+def changed_previous(current: RunResults) -> RunResults:
     """The previous run: identical except PH's bytes, and 'asukaslähtöisyys' instead of 'avoimuus'."""
-    docs = current["documents"].copy()
-    docs.loc[docs["doc_id"] == PH, "sha256"] = sha("older version")
-    exts = current["extractions"]
-    exts = pd.concat([exts[exts["doc_id"] != PH],
-                      pd.DataFrame(ph_extractions(("yhdenvertaisuus", "luotettavuus", "asukaslähtöisyys")))],
-                     ignore_index=True)
-    return {"documents": docs, "extractions": exts, "strategies": current["strategies"]}
+    old_ph = tuple(ph_extractions(("yhdenvertaisuus", "luotettavuus", "asukaslähtöisyys")))
+    return RunResults(tuple(
+        replace(d, raw=replace(d.raw, sha256=sha("older version")), extractions=old_ph) if d.raw.doc_id == PH else d
+        for d in current.documents))
 
 
-def sample_previous(current: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def sample_previous(current: RunResults) -> RunResults:
     """A richer previous run for the report: PH changed, Kainuu new, Etelä-Savo removed."""
     prev = changed_previous(current)
-    docs = prev["documents"]
-    docs = pd.concat([docs[docs["doc_id"] != KAINUU],
-                      pd.DataFrame([doc("etela-savo", "ok", "Etelä-Savon hyvinvointialue. Arvot: rohkeus.",
-                                        "Etelä-Savon hyvinvointialue")])], ignore_index=True)
-    exts = prev["extractions"]
-    exts = pd.concat([exts[exts["doc_id"] != KAINUU],
-                      pd.DataFrame([ext("etela-savo", "Etelä-Savon hyvinvointialue. Arvot: rohkeus.", "value", 1,
-                                        "rohkeus")])], ignore_index=True)
-    return {"documents": docs, "extractions": exts, "strategies": prev["strategies"]}
+    text = "Etelä-Savon hyvinvointialue. Arvot: rohkeus."
+    etela_savo = replace(doc("etela-savo", "ok", text, "Etelä-Savon hyvinvointialue"),
+                         extractions=(ext("etela-savo", text, "value", 1, "rohkeus"),),
+                         strategy=Strategy(values=("rohkeus",)))
+    docs = [d for d in prev.documents if d.raw.doc_id != KAINUU] + [etela_savo]
+    return RunResults(tuple(sorted(docs, key=lambda d: d.raw.doc_id)))
 
 
 RUN_INFO = {"run_id": "2024-05-02T10-00-00-ab12", "finished_at": "2024-05-02T10:01:30+00:00",
@@ -318,18 +319,18 @@ def test_highlight_html_no_spans_returns_escaped_text():
 
 
 @pytest.fixture(scope="module")
-def tables():
-    return sample_tables()
+def run():
+    return sample_run()
 
 
 @pytest.fixture(scope="module")
-def first_html(tables):
-    return render_report(tables, None, RUN_INFO)
+def first_html(run):
+    return render_report(run, None, RUN_INFO)
 
 
 @pytest.fixture(scope="module")
-def second_html(tables):
-    return render_report(tables, sample_previous(tables), RUN_INFO)
+def second_html(run):
+    return render_report(run, sample_previous(run), RUN_INFO)
 
 
 def test_render_report_sample_run_page_well_formed(first_html, second_html):
@@ -338,10 +339,10 @@ def test_render_report_sample_run_page_well_formed(first_html, second_html):
         check(html)
 
 
-def test_render_report_sample_run_lists_every_document(tables, first_html):
+def test_render_report_sample_run_lists_every_document(run, first_html):
     overview = re.search(r'<table class="overview.*?</table>', first_html, re.S).group(0)
     rows = re.findall(r'<tr class="st-(\w+)" data-doc-id="([^"]+)"', overview)
-    assert sorted(d for _, d in rows) == sorted(tables["documents"]["doc_id"])
+    assert sorted(d for _, d in rows) == sorted(d.raw.doc_id for d in run.documents)
     assert [s for s, _ in rows] == ["ok", "ok", "ok", "rejected", "skipped"]  # grouped by status
     sections = doc_text_fragments(first_html)
     assert set(sections) == {KP, PH, KAINUU}
@@ -351,15 +352,14 @@ def test_render_report_sample_run_lists_every_document(tables, first_html):
         assert f'href="#{anchor}"' in overview
 
 
-def test_render_report_sample_run_highlights_every_extraction_in_place(tables, first_html):
+def test_render_report_sample_run_highlights_every_extraction_in_place(run, first_html):
     sections = doc_text_fragments(first_html)
-    texts = dict(zip(tables["documents"]["doc_id"], tables["documents"]["text"]))
+    by_id = {d.raw.doc_id: d for d in run.documents}
     for doc_id, fragment in sections.items():
-        assert plain(fragment) == texts[doc_id]
-        doc_exts = tables["extractions"][tables["extractions"]["doc_id"] == doc_id]
+        assert plain(fragment) == by_id[doc_id].raw.text
         first_pieces = re.findall(r'<mark class="hl hl-(\w+) first[^"]*"[^>]*data-rule="([^"]*)"', fragment)
-        assert sorted(first_pieces) == sorted(zip(doc_exts["field"], doc_exts["rule_id"]))
-    for row in tables["extractions"].itertuples():
+        assert sorted(first_pieces) == sorted((e.field, e.rule_id) for e in by_id[doc_id].extractions)
+    for row in all_extractions(run):
         escaped = row.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         assert escaped in first_html
         assert f">{row.start}–{row.end}<" in first_html  # offsets in the side table
@@ -405,8 +405,8 @@ def test_render_report_values_chips_and_goal_counts_shown(first_html):
 def test_render_report_long_mission_truncated_with_full_title():
     text = "Missio: " + "pitkä " * 40 + "loppu."
     span = text[len("Missio: "):-1]
-    t = frames([doc("pitka", "ok", text, "Testialue")], [ext("pitka", text, "mission", 1, span)],
-               [{"doc_id": "pitka", "region": "Testialue", "mission": span, "vision": None, "values": [], "goals": []}])
+    t = results([doc("pitka", "ok", text, "Testialue")], [ext("pitka", text, "mission", 1, span)],
+                {"pitka": Strategy(mission=span)})
     html = render_report(t)
     cell = re.search(r'<td class="c-text" title="([^"]*)">([^<]*)</td>', html)
     assert cell.group(1) == span and cell.group(2).endswith("…") and len(cell.group(2)) <= 90
@@ -472,39 +472,30 @@ def test_render_report_accessibility_basics(first_html):
 def test_render_report_doc_ids_needing_escaping_get_unique_anchors():
     docs = [doc("a b/ä", "ok", "Arvot: rohkeus.", "A"), doc("a-b/ä", "ok", "Arvot: rohkeus.", "B")]
     exts = [ext("a b/ä", "Arvot: rohkeus.", "value", 1, "rohkeus"), ext("a-b/ä", "Arvot: rohkeus.", "value", 1, "rohkeus")]
-    html = render_report(frames(docs, exts, []))
+    html = render_report(results(docs, exts))
     ids = re.findall(r'<article class="document" id="([^"]+)"', html)
     assert len(ids) == 2 and len(set(ids)) == 2 and all(re.fullmatch(r"[A-Za-z0-9_-]+", i) for i in ids)
     check(html)
 
 
 def test_render_report_empty_run_renders():
-    empty = frames([], [], [])
-    html = render_report(empty)
+    html = render_report(RunResults())
     check(html)
     assert "No documents in this run." in html and "first run" in html.lower()
-    assert render_report({}) and check(render_report({}, {}, {}))
-
-
-def test_render_report_without_strategies_table_falls_back_to_extractions(tables):
-    html = render_report({"documents": tables["documents"], "extractions": tables["extractions"]})
-    row = re.search(rf'data-doc-id="{KP}">(.*?)</tr>', html, re.S).group(1)
-    assert "rohkeus" in row and "Suomen toimivin hyvinvointialue" in row
 
 
 def test_render_report_ungrounded_extraction_flagged():
     text = "Visio: Paras alue."
-    bad = ext("x", text, "vision", 1, "Paras alue")
-    bad["text"] = "Paras alue!"  # breaks the invariant
-    html = render_report(frames([doc("x", "ok", text, "X")], [bad], []))
+    bad = replace(ext("x", text, "vision", 1, "Paras alue"), text="Paras alue!")  # breaks the invariant
+    html = render_report(results([doc("x", "ok", text, "X")], [bad]))
     assert "not grounded" in html
 
 
 # --------------------------------------------------------------------------- diff_runs
 
 
-def test_diff_runs_changed_document_reports_exact_doc_and_extractions(tables):
-    diff = diff_runs(tables, changed_previous(tables))
+def test_diff_runs_changed_document_reports_exact_doc_and_extractions(run):
+    diff = diff_runs(run, changed_previous(run))
     assert diff["first_run"] is False
     assert diff["changed"] == [PH] and diff["new"] == [] and diff["removed"] == []
     assert [(x["doc_id"], x["field"], x["normalized"]) for x in diff["appeared"]] == [(PH, "value", "avoimuus")]
@@ -513,18 +504,18 @@ def test_diff_runs_changed_document_reports_exact_doc_and_extractions(tables):
     assert diff["appeared"][0]["text"] == "avoimuus"
 
 
-def test_diff_runs_first_run_reports_nothing(tables):
-    diff = diff_runs(tables, None)
+def test_diff_runs_first_run_reports_nothing(run):
+    diff = diff_runs(run, None)
     assert diff == {"first_run": True, "new": [], "changed": [], "removed": [], "appeared": [], "disappeared": []}
 
 
-def test_diff_runs_identical_runs_report_no_changes(tables):
-    diff = diff_runs(tables, {k: v.copy() for k, v in tables.items()})
+def test_diff_runs_identical_runs_report_no_changes(run):
+    diff = diff_runs(run, sample_run())
     assert not any(diff[k] for k in ("new", "changed", "removed", "appeared", "disappeared"))
 
 
-def test_diff_runs_new_and_removed_documents_detected(tables):
-    diff = diff_runs(tables, sample_previous(tables))
+def test_diff_runs_new_and_removed_documents_detected(run):
+    diff = diff_runs(run, sample_previous(run))
     assert diff["new"] == [KAINUU] and diff["removed"] == ["etela-savo"] and diff["changed"] == [PH]
     appeared = {(x["doc_id"], x["normalized"]) for x in diff["appeared"]}
     assert appeared == {(PH, "avoimuus"), (KAINUU, "rohkeus"), (KAINUU, "yhdenvertaisuus")}
@@ -532,7 +523,7 @@ def test_diff_runs_new_and_removed_documents_detected(tables):
         (PH, "asukaslähtöisyys"), ("etela-savo", "rohkeus")}
 
 
-def test_diff_runs_previous_without_tables_treats_all_as_new(tables):
-    diff = diff_runs(tables, {})
-    assert diff["new"] == sorted(tables["documents"]["doc_id"]) and len(diff["appeared"]) == len(
-        {(r.doc_id, r.field, r.normalized) for r in tables["extractions"].itertuples()})
+def test_diff_runs_previous_empty_run_treats_all_as_new(run):
+    diff = diff_runs(run, RunResults())
+    assert diff["new"] == sorted(d.raw.doc_id for d in run.documents) and diff["removed"] == []
+    assert len(diff["appeared"]) == len({(e.doc_id, e.field, e.normalized) for e in all_extractions(run)})

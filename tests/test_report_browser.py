@@ -8,16 +8,17 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from pipeline.report import highlight_html, render_report
 
-try:  # the sample tables live in the unit tests (rootdir-relative or package import)
-    from tests.test_report import RUN_INFO, sample_previous, sample_tables
+try:  # the sample run lives in the unit tests (rootdir-relative or package import)
+    from tests.test_report import RUN_INFO, sample_previous, sample_run
 except ImportError:  # pragma: no cover - tests/ not a package
-    from test_report import RUN_INFO, sample_previous, sample_tables
+    from test_report import RUN_INFO, sample_previous, sample_run
 
 pytestmark = pytest.mark.browser
 
@@ -51,17 +52,16 @@ def browser():
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    tables = sample_tables()
-    html = render_report(tables, sample_previous(tables), RUN_INFO)
+    run = sample_run()
+    html = render_report(run, sample_previous(run), RUN_INFO)
     path = tmp_path_factory.mktemp("report") / "report.html"
     path.write_text(html, encoding="utf-8")
-    docs = tables["documents"]
     pieces = 0
-    for doc_id, text in zip(docs["doc_id"], docs["text"]):
-        if isinstance(text, str):
-            spans = tables["extractions"][tables["extractions"]["doc_id"] == doc_id].to_dict("records")
-            pieces += str(highlight_html(text, spans)).count("<mark ")
-    return {"path": path, "n_docs": len(docs), "n_extractions": len(tables["extractions"]), "pieces": pieces}
+    for d in run.documents:
+        if d.raw.text is not None:
+            pieces += str(highlight_html(d.raw.text, [asdict(e) for e in d.extractions])).count("<mark ")
+    return {"path": path, "n_docs": len(run.documents), "n_extractions": sum(len(d.extractions) for d in run.documents),
+            "pieces": pieces}
 
 
 def open_page(browser, path: Path, width: int = 1360, height: int = 900):

@@ -1,6 +1,7 @@
 """The output contract: fixed schema, atomic publication, one writer at a time."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pyarrow.parquet as pq
@@ -84,3 +85,46 @@ def test_commit_keeps_current_and_previous_run_only(tmp_path):
     kept = sorted(p.name for p in (tmp_path / "runs").iterdir())
     assert kept == sorted([runs[1].name, runs[2].name])
     assert store.previous_run(tmp_path).name == runs[1].name
+
+
+def test_read_results_null_cells_none_and_list_cells_tuples(tmp_path):
+    ok = _result("a")
+    noted = DocumentResult(replace(ok.raw, notes=("decoded as cp1252", "BOM removed")), ok.analysis, ok.metadata,
+                           ok.extractions)
+    run = store.read_results(_publish(tmp_path, [noted, _result("b", "rejected")]))
+    a, b = run.documents
+    # nulls come back as None, never NaN/NaT/NA
+    assert a.raw.reason is None and a.metadata.period is None and a.metadata.decided_on is None
+    assert b.raw.text is None and b.model is None and b.rules_version is None and b.metadata.region is None
+    assert a.strategy.mission is None and a.strategy.vision is None
+    # list cells come back as tuples of str, not numpy arrays or lists
+    assert a.raw.notes == ("decoded as cp1252", "BOM removed") and type(a.raw.notes) is tuple
+    assert b.raw.notes == () and type(b.raw.notes) is tuple
+    assert a.strategy.values == ("rohkeus",) and type(a.strategy.values) is tuple and a.strategy.goals == ()
+    assert type(a.n_tokens) is int and a.n_tokens == 4 and a.processed_at == NOW
+    assert a.extractions == ok.extractions and type(a.extractions[0].confidence) is float
+    assert b.extractions == () and b.strategy is None  # only ok documents have a strategy
+
+
+def test_read_results_documents_sorted_each_with_only_its_extractions(tmp_path):
+    run = store.read_results(_publish(tmp_path, [_result("b"), _result("a"), _result("c", "skipped")]))
+    assert [d.raw.doc_id for d in run.documents] == ["a", "b", "c"]
+    assert all(e.doc_id == d.raw.doc_id for d in run.documents for e in d.extractions)
+    assert [len(d.extractions) for d in run.documents] == [1, 1, 0]
+
+
+def test_staged_results_before_commit_equal_read_results_after(tmp_path):
+    with store.open_run(tmp_path) as (writer, _previous):
+        writer.add(_result("a"), NOW, "rules1")
+        writer.add(_result("b", "rejected"), NOW, None)
+        staged = writer.staged_results()
+        final = writer.commit({"model": "fi-test@0"})
+    assert staged == store.read_results(final) and len(staged.documents) == 2
+
+
+def test_read_results_renders_as_report(tmp_path):
+    from pipeline.report import render_report
+
+    html = render_report(store.read_results(_publish(tmp_path, [_result("a"), _result("b", "rejected")])))
+    assert 'data-doc-id="a"' in html and '<li class="chip">rohkeus</li>' in html
+    assert 'class="st-rejected" data-doc-id="b"' in html and "empty file" in html
