@@ -1,0 +1,34 @@
+"""The one writer of the output directory, and the reader of published runs.
+
+`rows` turns records into table rows and back, `reader` reads runs (the
+analysts' `load`, the report's typed records, reused results), `writer`
+stages, publishes and locks.
+
+Layout of an output directory::
+
+    runs/<run_id>/{documents,tokens,extractions,strategies}.parquet, report.html, run.json
+    current -> runs/<run_id>            # switched atomically when a run commits
+    documents.parquet -> current/documents.parquet   (same for every table and report.html)
+    .lock                               # held with flock while a run writes
+
+A run writes its tables into a hidden staging folder, fsyncs them, renames the
+folder into `runs/` and then replaces the `current` symlink with one atomic
+`rename`.  A run killed at any moment therefore leaves `current` pointing at the
+previous complete run; the next run removes the leftover staging folder.  The
+lock is an `flock` on `.lock`: the kernel drops it when its process dies, so a
+crashed run never blocks the next one.
+"""
+from __future__ import annotations
+
+from ..errors import OutputError, OutputLockedError
+from .layout import CURRENT, LOCK, REPORT, RUNS
+from .reader import PreviousOutputs, load, previous_run, read_results, read_tables, resolve_run, run_info
+from .rows import analysis_from_tokens, document_row, extraction_rows, strategy_row, token_rows
+from .writer import RunWriter, new_run_id, open_run, output_lock, write_report
+
+__all__ = [
+    "CURRENT", "LOCK", "REPORT", "RUNS", "OutputError", "OutputLockedError", "PreviousOutputs", "RunWriter",
+    "analysis_from_tokens", "document_row", "extraction_rows", "load", "new_run_id", "open_run", "output_lock",
+    "previous_run", "read_results", "read_tables", "resolve_run", "run_info", "strategy_row", "token_rows",
+    "write_report",
+]

@@ -1,0 +1,230 @@
+"""Writing a run: staged tables, atomic publication, the output lock (the one writer of outputs)."""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import OutputError, OutputLockedError
+from ..schema import TABLES
+from ..types import DocumentResult, RunResults
+from .layout import CURRENT, LOCK, REPORT, RUNS
+from .reader import PreviousOutputs, read_results, resolve_run
+from .rows import arrow_table, document_row, extraction_rows, strategy_row, token_rows
+
+
+class RunWriter:
+    """Streams one run's tables into a staging folder; `commit` publishes them atomically."""
+
+    def __init__(self, out_dir: Path, run_id: str, previous: str | None):
+        self.out_dir = out_dir
+        self.run_id = run_id
+        self.previous = previous
+        self.staging = out_dir / RUNS / f".staging-{run_id}"
+        self.staging.mkdir(parents=True)
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        self._documents: list[dict] = []
+        self._strategies: list[dict] = []
+        self.counts = {"ok": 0, "rejected": 0, "skipped": 0, "reused_analysis": 0, "analyzed": 0}
+        self.field_counts = {"mission": 0, "vision": 0, "value": 0, "goal": 0}
+        self._finished = False
+
+    def count(self, key: str) -> None:
+        """Add one to a run count recorded in run.json (analyzed, reused_analysis, ...)."""
+        self.counts[key] = self.counts.get(key, 0) + 1
+
+    def _write(self, name: str, table: pa.Table) -> None:
+        if name not in self._writers:
+            self._writers[name] = pq.ParquetWriter(self.staging / f"{name}.parquet", TABLES[name])
+        if table.num_rows:
+            self._writers[name].write_table(table)
+
+    def add(self, result: DocumentResult, processed_at: datetime, rules_version: str | None) -> None:
+        """Append one document's rows; token and extraction rows go to disk at once."""
+        self._documents.append(document_row(result, processed_at, rules_version))
+        self.counts[result.raw.status] = self.counts.get(result.raw.status, 0) + 1
+        if result.analysis is not None:
+            self._write("tokens", arrow_table(token_rows(result.analysis), "tokens"))
+        if result.raw.status == "ok":
+            self._write("extractions", arrow_table(extraction_rows(result.extractions), "extractions"))
+            self._strategies.append(strategy_row(result))
+            for e in result.extractions:
+                self.field_counts[e.field] += 1
+
+    def finish_tables(self) -> None:
+        """Close the streamed tables and write the per-document ones (idempotent)."""
+        if self._finished:
+            return
+        for name in ("tokens", "extractions"):
+            self._write(name, arrow_table([], name))
+        for writer in self._writers.values():
+            writer.close()
+        docs = sorted(self._documents, key=lambda r: r["doc_id"])
+        pq.write_table(arrow_table(docs, "documents"), self.staging / "documents.parquet")
+        strategies = sorted(self._strategies, key=lambda r: r["doc_id"])
+        pq.write_table(arrow_table(strategies, "strategies"), self.staging / "strategies.parquet")
+        self._finished = True
+
+    def staged_results(self) -> RunResults:
+        """This run's results before they are published (for the report)."""
+        self.finish_tables()
+        return read_results(self.staging)
+
+    def commit(self, info: dict, report_html: str | None = None) -> Path:
+        self.finish_tables()
+        if report_html is not None:
+            (self.staging / REPORT).write_text(report_html, encoding="utf-8")
+        info = {**info, "run_id": self.run_id, "previous_run": self.previous,
+                "counts": self.counts, "extractions": self.field_counts}
+        (self.staging / "run.json").write_text(json.dumps(info, indent=2, default=str), encoding="utf-8")
+        _fsync_tree(self.staging)
+        final = self.out_dir / RUNS / self.run_id
+        os.rename(self.staging, final)
+        _fsync_dir(final.parent)
+        _point_current(self.out_dir, final)
+        _ensure_stable_links(self.out_dir)
+        _prune_runs(self.out_dir, keep={self.run_id, self.previous})
+        return final
+
+    def abort(self) -> None:
+        for writer in self._writers.values():
+            try:
+                writer.close()
+            except Exception:  # noqa: BLE001 - already failing; cleanup must not mask it
+                pass
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def write_report(out_dir: Path | str, html: str) -> Path:
+    """Rewrite the current run's report (for `python -m pipeline report`)."""
+    run = resolve_run(out_dir)
+    if run is None:
+        raise OutputError(f"no complete run in {out_dir} to report on")
+    with output_lock(Path(out_dir)):
+        tmp = run / f".{REPORT}.tmp"
+        tmp.write_text(html, encoding="utf-8")
+        os.replace(tmp, run / REPORT)
+        _ensure_stable_links(Path(out_dir))
+    return Path(out_dir) / REPORT
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.iterdir():
+        if path.is_file():
+            with path.open("rb") as fh:
+                os.fsync(fh.fileno())
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _point_current(out_dir: Path, run_dir: Path) -> None:
+    tmp = out_dir / f".{CURRENT}.tmp"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(os.path.relpath(run_dir, out_dir), tmp)
+    os.replace(tmp, out_dir / CURRENT)  # rename(2) over the old link: atomic
+    _fsync_dir(out_dir)
+
+
+def _ensure_stable_links(out_dir: Path) -> None:
+    for name in [f"{t}.parquet" for t in TABLES] + [REPORT]:
+        link = out_dir / name
+        target = os.path.join(CURRENT, name)
+        if link.is_symlink() and os.readlink(link) == target:
+            continue
+        tmp = out_dir / f".{name}.tmp"
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(target, tmp)
+        os.replace(tmp, link)
+
+
+def _prune_runs(out_dir: Path, keep: set) -> None:
+    for path in (out_dir / RUNS).iterdir():
+        if path.name not in keep and not path.name.startswith(".staging-"):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _remove_stale_staging(out_dir: Path) -> None:
+    # Only called under the lock: any staging folder left is from a killed run.
+    for path in (out_dir / RUNS).glob(".staging-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def output_lock(out_dir: Path, wait_seconds: float = 0.0) -> Iterator[None]:
+    """Hold the output directory's lock; fail with a clear message if another run has it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
+                    raise OutputLockedError(
+                        f"{out_dir} is being written by another run ({holder}); "
+                        "wait for it to finish or use --wait to queue behind it"
+                    ) from None
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}, started {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
+def new_run_id(now: datetime, out_dir: Path) -> str:
+    base = now.strftime("%Y%m%dT%H%M%S%fZ")
+    run_id, n = base, 1
+    while (out_dir / RUNS / run_id).exists():
+        n += 1
+        run_id = f"{base}-{n}"
+    return run_id
+
+
+@contextmanager
+def open_run(out_dir: Path | str, wait_seconds: float = 0.0) -> Iterator[tuple[RunWriter, PreviousOutputs]]:
+    """Lock `out_dir`, give a writer for the new run and the previous outputs.
+
+    The caller must call `writer.commit(...)`; if the block raises, nothing
+    is published and the staging folder is removed.
+    """
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / RUNS).mkdir(exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"cannot create output directory {out_dir}: {err.strerror}") from err
+    if not os.access(out_dir, os.W_OK):
+        raise OutputError(f"output directory {out_dir} is not writable")
+    with output_lock(out_dir, wait_seconds):
+        _remove_stale_staging(out_dir)
+        current = resolve_run(out_dir)
+        previous = PreviousOutputs(current)
+        writer = RunWriter(out_dir, new_run_id(datetime.now(timezone.utc), out_dir),
+                           current.name if current else None)
+        try:
+            yield writer, previous
+        except BaseException:
+            writer.abort()
+            raise
