@@ -295,7 +295,7 @@ def _child_main(args: dict) -> None:
 
         texts = finnish_texts(args["raw_dir"])
         analyzer = nlp.get_analyzer(args["models_dir"], args["model"], args["threads"])
-        load_s, _ = _timed(analyzer._load)
+        load_s, _ = _timed(analyzer.load)
         analyzer.stanza_documents(texts[:2])  # first call: allocations, lazy initialisation
         reply({"ready": True, "model_load_s": round(load_s, 3), "documents": len(texts)})
         serve = lambda cmd: raw_stanza_pass(analyzer, texts, args["batch_size"])  # noqa: E731
