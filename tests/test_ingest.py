@@ -504,3 +504,14 @@ def test_read_document_utf16_without_bom_decoded(tmp_path):
     assert (doc.status, doc.encoding) == ("ok", "utf-16-le")
     assert doc.text == FI_TEXT
     assert doc.notes == ("decoded as utf-16-le (no byte-order mark)",)
+
+
+def test_read_document_language_check_off_swedish_ok_without_language(tmp_path, monkeypatch):
+    def no_classifier(text):
+        raise AssertionError("check_language=False must not classify")
+
+    monkeypatch.setattr(ingest, "detect_language", no_classifier)
+    doc = read_document(_src(tmp_path, "sv.txt", SV_TEXT.replace("\n", "\r\n")), check_language=False)
+    assert (doc.status, doc.language, doc.reason) == ("ok", None, None)
+    assert doc.text == SV_TEXT
+    assert doc.notes == ("normalized CRLF line endings",)
