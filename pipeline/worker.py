@@ -16,7 +16,7 @@ def init_worker(models_dir: str, model_choice: str, threads: int) -> None:
     """Runs once per worker process: cap torch threads, build the Stanza pipeline and the matcher."""
     # Before torch starts its OpenMP pool: more threads than this worker's share of the cores only contend.
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
-    nlp.get_analyzer(models_dir, model_choice, threads)._load()
+    nlp.get_analyzer(models_dir, model_choice, threads).load()
     extract.get_extractor()
 
 

@@ -1,9 +1,14 @@
 """The benchmark's corpus builder: deterministic, N documents, all distinct (no timing here)."""
 import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from pipeline.bench import SourceText, build_corpus, source_texts, variant
+from pipeline import defaults
+from pipeline.bench import SourceText, build_corpus, finnish_texts, source_texts, summarize_workers, variant
 
 
 TEXTS = [SourceText("a", "Strategian visio on hyvä arki.\n"), SourceText("b", "Arvomme ovat avoimuus ja rohkeus.")]
@@ -43,3 +48,44 @@ def test_source_texts_skips_missing_folders_and_duplicates(tmp_path):
     assert [t.name for t in texts] == ["p", "r"]
     with pytest.raises(FileNotFoundError):
         source_texts([tmp_path / "missing"])
+
+
+FI = ("Hyvinvointialueen strategia ohjaa toimintaamme vuoteen 2030 asti, ja arvojamme ovat "
+      "yhteisöllisyys, avoimuus ja vastuullisuus.\n")
+SV = ("Välfärdsområdets strategi styr vår verksamhet fram till år 2030, och våra värderingar är "
+      "öppenhet, ansvar och samarbete.\n")
+
+
+def test_source_texts_cp1252_crlf_and_swedish_read_as_ingest_reads_them(tmp_path):
+    # Read through `ingest`, not as UTF-8 with replacement characters: ä/ö survive a cp1252 file,
+    # CRLF becomes LF, and a Swedish file stays in the corpus (the pipeline under test skips it).
+    (tmp_path / "a.txt").write_bytes(FI.replace("\n", "\r\n").encode("cp1252"))
+    (tmp_path / "b.txt").write_text(SV, encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / ".hidden.txt").write_text(FI, encoding="utf-8")
+    texts = source_texts([tmp_path])
+    assert [(t.name, t.text) for t in texts] == [("a", FI), ("b", SV)]
+
+
+def test_finnish_texts_swedish_and_empty_files_left_out(tmp_path):
+    (tmp_path / "a.txt").write_text(FI, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(SV, encoding="utf-8")
+    (tmp_path / "c.txt").write_bytes(b"")
+    assert finnish_texts(tmp_path) == [FI]
+
+
+def test_summarize_workers_threads_not_given_defaults_share(monkeypatch):
+    monkeypatch.setattr(defaults.os, "cpu_count", lambda: 8)
+    runs = {w: [{"run_s": s, "tokens": 1000, "peak_tree_rss_mb": 100.0}] for w, s in ((1, 10.0), (2, 5.0))}
+    rows = summarize_workers(runs)
+    assert [(r["workers"], r["threads_per_worker"], r["speedup_vs_1"]) for r in rows] == [(1, 8, 1.0), (2, 4, 2.0)]
+    assert [r["threads_per_worker"] for r in summarize_workers(runs, threads_per_worker=3)] == [3, 3]
+
+
+def test_bench_child_unknown_role_exits_nonzero_naming_it():
+    # `python -m pipeline.bench JSON` is how every measurement child starts: the entry point must exist.
+    proc = subprocess.run([sys.executable, "-m", "pipeline.bench", json.dumps({"role": "nonsense"})],
+                          capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode != 0
+    assert "unknown benchmark child role 'nonsense'" in proc.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import ingest
+from pipeline import ingest, language
 from pipeline.errors import ConfigError
 from pipeline.ingest import DEFAULT_MAX_BYTES, discover, read_document
 from pipeline.types import SourceFile
@@ -222,18 +222,29 @@ def test_read_document_over_size_limit_never_reads_whole_file(tmp_path, monkeypa
     assert sizes[0] == 0  # stat said too big: nothing is kept in memory
 
 
-def test_read_document_permission_denied_rejected(tmp_path):
-    src = _src(tmp_path, "secret.txt", FI_TEXT)
-    os.chmod(src.path, 0)
-    try:
-        if os.access(src.path, os.R_OK):
-            pytest.skip("running as root: chmod 000 does not stop reading; "
-                        "test_read_document_open_raises_permission_error_rejected covers this branch")
-        doc = read_document(src)
-    finally:
-        os.chmod(src.path, 0o644)
-    assert (doc.status, doc.reason) == ("rejected", "permission denied: cannot read the file")
-    assert doc.sha256 is None
+def test_read_document_permission_denied_rejected_others_still_read(tmp_path, monkeypatch):
+    # Simulated, not chmod 000: as root (CI) a mode-000 file is still readable, so the
+    # real permission check would never fire and the test could not fail.
+    (tmp_path / "a.txt").write_text(FI_TEXT, encoding="utf-8")
+    (tmp_path / "secret.txt").write_text(FI_TEXT, encoding="utf-8")
+    (tmp_path / "z.txt").write_text(FI_TEXT + "Toinen asiakirja.\n", encoding="utf-8")
+    secret = str(tmp_path / "secret.txt")
+    real_open = open
+
+    def deny_secret(path, *args, **kwargs):
+        if str(path) == secret:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(ingest, "open", deny_secret, raising=False)
+    docs = {d.doc_id: d for d in map(read_document, discover(tmp_path))}
+    assert sorted(docs) == ["a", "secret", "z"]
+    denied = docs["secret"]
+    assert (denied.status, denied.reason) == ("rejected", "permission denied: cannot read the file")
+    assert "\n" not in denied.reason
+    assert denied.sha256 is None and denied.text is None
+    assert [(docs[k].status, docs[k].text) for k in ("a", "z")] == [
+        ("ok", FI_TEXT), ("ok", FI_TEXT + "Toinen asiakirja.\n")]
 
 
 def test_read_document_open_raises_permission_error_rejected(tmp_path, monkeypatch):
@@ -432,7 +443,7 @@ def test_read_document_finnish_with_long_english_menu_ok_fi(tmp_path):
             "Privacy policy", "Cookie settings", "Search", "Sign in", "Emergency numbers",
             "About us", "Decision making", "Council meetings", "Press releases", "Sitemap"]
     data = "\n".join(menu * 4) + "\n\n" + FI_TEXT
-    assert ingest._classifier().classify(data)[0] == "en"
+    assert language._classifier().classify(data)[0] == "en"
     doc = read_document(_src(tmp_path, "menu.txt", data))
     assert (doc.status, doc.language) == ("ok", "fi")
     assert doc.text == data
@@ -469,7 +480,7 @@ def test_read_document_short_finnish_ok_fi(tmp_path, text):
 def test_read_document_short_finnish_with_english_names_ok_fi(tmp_path):
     # The classifier guesses English with low confidence; Finnish function words decide.
     text = "Business Finland ja Team Finland sekä Invest in Finland\n"
-    assert ingest._classifier().classify(text)[0] == "en"
+    assert language._classifier().classify(text)[0] == "en"
     doc = read_document(_src(tmp_path, "names.txt", text))
     assert (doc.status, doc.language) == ("ok", "fi")
 
@@ -493,3 +504,14 @@ def test_read_document_utf16_without_bom_decoded(tmp_path):
     assert (doc.status, doc.encoding) == ("ok", "utf-16-le")
     assert doc.text == FI_TEXT
     assert doc.notes == ("decoded as utf-16-le (no byte-order mark)",)
+
+
+def test_read_document_language_check_off_swedish_ok_without_language(tmp_path, monkeypatch):
+    def no_classifier(text):
+        raise AssertionError("check_language=False must not classify")
+
+    monkeypatch.setattr(ingest, "detect_language", no_classifier)
+    doc = read_document(_src(tmp_path, "sv.txt", SV_TEXT.replace("\n", "\r\n")), check_language=False)
+    assert (doc.status, doc.language, doc.reason) == ("ok", None, None)
+    assert doc.text == SV_TEXT
+    assert doc.notes == ("normalized CRLF line endings",)

@@ -139,3 +139,25 @@ def test_build_analysis_glued_colon_and_quotes_split_from_words():
     assert [t.text for t in analysis.tokens] == ["Arvot", ":", "”", "Rohkeus", "”", ",", "esim."]
     assert [t.lemma for t in analysis.tokens][:2] == ["arvot", ":"]
     assert all(text[t.start:t.end] == t.text for t in analysis.tokens)
+
+
+def test_analyzer_load_called_twice_builds_stanza_pipeline_once(monkeypatch):
+    # Stanza and torch are stand-ins: what is checked is that `load()` (public, called by the
+    # worker, the benchmark and the evaluation before timing) builds once and returns the pipeline.
+    import types
+
+    built = []
+
+    class FakePipeline:
+        processors: dict = {}
+
+        def __init__(self, *args, **kwargs):
+            built.append(kwargs)
+
+    monkeypatch.setitem(sys.modules, "stanza", types.SimpleNamespace(Pipeline=FakePipeline))
+    monkeypatch.setitem(sys.modules, "torch", types.SimpleNamespace(set_num_threads=lambda n: None))
+    analyzer = Analyzer(REPO / "models", "compact", threads=1, lexicon=False)
+    first = analyzer.load()
+    assert isinstance(first, FakePipeline)
+    assert analyzer.load() is first
+    assert len(built) == 1 and built[0]["download_method"] is None
