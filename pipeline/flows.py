@@ -22,7 +22,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from . import extract, ingest, runner, stages, store
 from .errors import PipelineError
 from .nlp import analyzer as nlp
-from .settings import BATCH_SIZE, RunSettings
+from .defaults import BATCH_SIZE, MAX_BYTES
+from .settings import RunSettings
 from .types import DocumentResult, RawDocument, SourceFile
 from .worker import analyze_and_extract, init_worker
 
@@ -88,7 +89,7 @@ def ingest_strategies(
     out_dir: str = "outputs",
     models_dir: str = "models",
     model: str = "auto",
-    max_bytes: int = ingest.DEFAULT_MAX_BYTES,
+    max_bytes: int = MAX_BYTES,
     batch_size: int = BATCH_SIZE,
     workers: int = 1,
     threads_per_worker: int | None = None,

@@ -1,18 +1,10 @@
 """The settings of one pipeline run, as one typed record (CLI, tests and benchmarks build it)."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .ingest import DEFAULT_MAX_BYTES
-
-BATCH_SIZE = 16  # documents per analysis batch: Stanza's bulk processing pays off from about 8
-
-
-def threads_per_worker(workers: int) -> int:
-    """Torch threads for each of `workers` processes: the cores shared out, at least one."""
-    return max(1, (os.cpu_count() or 1) // max(1, workers))
+from .defaults import BATCH_SIZE, MAX_BYTES, threads_per_worker
 
 
 @dataclass(frozen=True)
@@ -21,7 +13,7 @@ class RunSettings:
     out_dir: Path = Path("outputs")
     models_dir: Path = Path("models")
     model: str = "auto"  # auto | compact | official
-    max_bytes: int = DEFAULT_MAX_BYTES  # larger files are rejected with a reason
+    max_bytes: int = MAX_BYTES  # larger files are rejected with a reason
     batch_size: int = BATCH_SIZE
     workers: int = 1  # analysis processes, each loading the model once
     threads_per_worker: int | None = None  # None: cores / workers

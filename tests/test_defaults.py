@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import defaults, ingest
+from pipeline import defaults
 
 
 @pytest.mark.parametrize("cpus,workers,expected", [
@@ -12,8 +12,3 @@ from pipeline import defaults, ingest
 def test_threads_per_worker_cores_shared_at_least_one(monkeypatch, cpus, workers, expected):
     monkeypatch.setattr(defaults.os, "cpu_count", lambda: cpus)
     assert defaults.threads_per_worker(workers) == expected
-
-
-def test_max_bytes_ingest_alias_same_value():
-    assert ingest.DEFAULT_MAX_BYTES == defaults.MAX_BYTES == 5_000_000
-    assert ingest.read_document.__defaults__[0] == defaults.MAX_BYTES

@@ -10,7 +10,8 @@ import pytest
 
 from pipeline import ingest, language
 from pipeline.errors import ConfigError
-from pipeline.ingest import DEFAULT_MAX_BYTES, discover, read_document
+from pipeline.defaults import MAX_BYTES
+from pipeline.ingest import discover, read_document
 from pipeline.types import SourceFile
 
 RAW_TEXTS = Path(__file__).resolve().parent.parent / "raw_texts"
@@ -192,7 +193,7 @@ def test_read_document_over_size_limit_rejected(tmp_path):
 def test_read_document_over_size_limit_megabytes_reason(tmp_path):
     data = b"a" * 7_200_000
     doc = read_document(_src(tmp_path, "huge.txt", data))
-    assert DEFAULT_MAX_BYTES == 5_000_000
+    assert MAX_BYTES == 5_000_000  # the default limit the reason names
     assert doc.reason == "file is 7.2 MB, over the 5.0 MB limit (raise --max-bytes to accept it)"
 
 
@@ -515,3 +516,32 @@ def test_read_document_language_check_off_swedish_ok_without_language(tmp_path, 
     assert (doc.status, doc.language, doc.reason) == ("ok", None, None)
     assert doc.text == SV_TEXT
     assert doc.notes == ("normalized CRLF line endings",)
+
+
+def test_discover_transient_listing_error_raised_as_os_error_for_retry(tmp_path, monkeypatch):
+    import errno
+
+    import pipeline.ingest as ingest
+
+    def failing_walk(top, onerror=None, followlinks=False):
+        onerror(OSError(errno.EIO, "Input/output error", str(top)))
+        return iter(())
+
+    monkeypatch.setattr(ingest.os, "walk", failing_walk)
+    with pytest.raises(OSError) as info:
+        discover(tmp_path)
+    assert info.value.errno == errno.EIO and not isinstance(info.value, ConfigError)
+
+
+def test_discover_unreadable_subfolder_one_line_config_error(tmp_path, monkeypatch):
+    import errno
+
+    import pipeline.ingest as ingest
+
+    def denied_walk(top, onerror=None, followlinks=False):
+        onerror(PermissionError(errno.EACCES, "Permission denied", str(top / "private")))
+        return iter(())
+
+    monkeypatch.setattr(ingest.os, "walk", denied_walk)
+    with pytest.raises(ConfigError, match=r"cannot list the raw directory .*private: Permission denied"):
+        discover(tmp_path)

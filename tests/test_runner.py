@@ -123,3 +123,27 @@ def test_process_run_model_change_and_edited_text_reanalyze_only_those(tmp_path)
     assert {w.raw.doc_id: w.reason for w in work} == {"a": "model", "b": "content"}
     assert counts["analyzed"] == 2 and counts["reanalyzed_model_or_code"] == 1
     assert tables["extractions"]["text"].tolist() == ["rohkeus.", "rohkea."]
+
+
+def test_flow_discover_transient_error_retried_then_run_succeeds(tmp_path, monkeypatch):
+    """The discover task's retries can fire: a listing that fails once with EIO succeeds on the retry."""
+    import errno
+    import os
+
+    import pipeline.flows as flows
+    import pipeline.ingest as ingest
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text("Hei maailma.", encoding="utf-8")
+    real_walk, calls = os.walk, []
+
+    def flaky_walk(top, onerror=None, followlinks=False):
+        calls.append(top)
+        if len(calls) == 1:
+            onerror(OSError(errno.EIO, "Input/output error", str(top)))
+        return real_walk(top, onerror=onerror, followlinks=followlinks)
+
+    monkeypatch.setattr(ingest.os, "walk", flaky_walk)
+    sources = flows.discover_task.with_options(retry_delay_seconds=0)(str(raw))
+    assert [s.doc_id for s in sources] == ["a"] and len(calls) == 2

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .corpus import finnish_texts
+from ..settings import RunSettings
 
 
 def timed(fn: Callable[[], object]) -> tuple[float, object]:
@@ -62,12 +63,13 @@ def pipeline_pass(raw_dir: Path | str, out: Path | str, batch_size: int, models_
 
     out = Path(out)
     shutil.rmtree(out, ignore_errors=True)
-    kw = {"batch_size": batch_size, "workers": 1, "threads_per_worker": threads_per_worker}
-    t_first, _ = timed(lambda: run_pipeline(raw_dir, out, models_dir, model, **kw))
+    settings = RunSettings(Path(raw_dir), out, Path(models_dir), model, batch_size=batch_size, workers=1,
+                           threads_per_worker=threads_per_worker)
+    t_first, _ = timed(lambda: run_pipeline(settings))
     row: dict = {"seconds": t_first, "tokens": _n_tokens(out)}
     if rerun:
         try:
-            t_again, summary = timed(lambda: run_pipeline(raw_dir, out, models_dir, model, **kw))
+            t_again, summary = timed(lambda: run_pipeline(settings))
         except Exception as err:  # noqa: BLE001 - a failing re-run is a result to report, not a crash
             row["rerun_error"] = f"{type(err).__name__}: {err}"
         else:
@@ -94,9 +96,9 @@ def serve_child(args: dict) -> None:
         from ..flows import run_pipeline
 
         start_prefect_api()
-        t, _ = timed(lambda: run_pipeline(args["raw_dir"], args["out_dir"], args["models_dir"], args["model"],
-                                          batch_size=args["batch_size"], workers=args["workers"],
-                                          threads_per_worker=args.get("threads_per_worker")))
+        t, _ = timed(lambda: run_pipeline(RunSettings(
+            Path(args["raw_dir"]), Path(args["out_dir"]), Path(args["models_dir"]), args["model"],
+            batch_size=args["batch_size"], workers=args["workers"], threads_per_worker=args.get("threads_per_worker"))))
         from .. import store
 
         docs = store.load(args["out_dir"], ("documents",))["documents"]
@@ -117,9 +119,9 @@ def serve_child(args: dict) -> None:
     elif role == "pipeline":
         from ..flows import run_pipeline
 
-        cold, _ = timed(lambda: run_pipeline(args["warm_dir"], args["warm_out"], args["models_dir"], args["model"],
-                                             batch_size=args["batch_size"], workers=1,
-                                             threads_per_worker=args.get("threads_per_worker")))
+        cold, _ = timed(lambda: run_pipeline(RunSettings(
+            Path(args["warm_dir"]), Path(args["warm_out"]), Path(args["models_dir"]), args["model"],
+            batch_size=args["batch_size"], workers=1, threads_per_worker=args.get("threads_per_worker"))))
         reply({"ready": True, "cold_start_s": round(cold, 3)})
         serve = lambda cmd: pipeline_pass(args["raw_dir"], args["out_dir"], args["batch_size"],  # noqa: E731
                                           args["models_dir"], args["model"], args.get("threads_per_worker"))
