@@ -24,6 +24,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check pipeline tests
+	$(VENV)/bin/mypy
 
 evaluate: $(STAMP)
 	$(PY) -m pipeline evaluate --gold ../shared/corpus/dev --out-dir /tmp/county-strategies-eval

@@ -12,6 +12,8 @@ Matching (as in the development corpus README):
 """
 from __future__ import annotations
 
+from typing import Any
+
 import fnmatch
 import json
 import re
@@ -193,7 +195,7 @@ def score(predictions: dict[str, dict[str, list[str]]], languages: dict[str, str
                 report.non_finnish["failed"].append(
                     f"{doc_id}: language {languages.get(doc_id)!r} (gold {g.language!r}), {extracted} extractions")
             continue
-        row = {"doc_id": doc_id, "missed": {}, "false": {}}
+        row: dict[str, Any] = {"doc_id": doc_id, "missed": {}, "false": {}}
         for f in FIELDS:
             p_items, g_items = pred.get(f, []), g.items[f]
             pairs, fp, fn = match(f, p_items, g_items)

@@ -212,7 +212,7 @@ def run_pipeline(settings: RunSettings) -> dict:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
 
     configured = ingest_strategies.with_options(task_runner=task_runner_for(settings))
-    updates = {}
+    updates: dict = {}
     if get_current_settings().api.url is None:
         # Heartbeats let a Prefect server mark a crashed run; the ephemeral server lives and dies with
         # this process, and the heartbeat thread (1 s sleeps, joined at the end) adds up to a second per run.

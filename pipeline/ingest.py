@@ -31,7 +31,7 @@ import re
 import stat
 import unicodedata
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 from . import defaults
 from .decoding import control_share, decode
@@ -202,7 +202,7 @@ def looks_like_html(text: str) -> bool:
         return False
     share = sum(map(len, tags)) / max(len(text), 1)
     closing = any(t.startswith("</") for t in tags)
-    names = {re.match(r"</?([a-zA-Z0-9]+)", t).group(1).lower() for t in tags}
+    names = {m.group(1).lower() for t in tags if (m := re.match(r"</?([a-zA-Z0-9]+)", t))}
     if len(tags) >= 8 and len(names) >= 2 and share >= 0.03:
         return True
     return closing and share >= 0.10
@@ -235,7 +235,7 @@ def read_document(src: SourceFile, max_bytes: int = defaults.MAX_BYTES,
     """
     path = src.path
 
-    def result(status: str, reason: str | None = None, **kw) -> RawDocument:
+    def result(status: str, reason: str | None = None, **kw: Any) -> RawDocument:
         return RawDocument(doc_id=src.doc_id, source=src.source, status=status, reason=reason,
                            sha256=kw.pop("sha256", None), **kw)
 
@@ -250,7 +250,7 @@ def read_document(src: SourceFile, max_bytes: int = defaults.MAX_BYTES,
         data, sha, size = _read_bytes(path, max_bytes, keep=st.st_size <= max_bytes)
     except OSError as err:
         return result("rejected", _os_error_reason(err, path), size_bytes=st.st_size)
-    base = {"sha256": sha, "size_bytes": size}
+    base: dict[str, Any] = {"sha256": sha, "size_bytes": size}
     if data is None:
         return result("rejected", _too_big_reason(size, max_bytes), **base)
     if not data:

@@ -117,8 +117,8 @@ def build_schedules(spec: DeploymentSpec, interval: float | None = None) -> list
         return [Interval(dt.timedelta(seconds=interval))]
     out = []
     for s in spec.schedules:
-        common = {"timezone": s.get("timezone"), "active": bool(s.get("active", True)),
-                  "parameters": dict(s.get("parameters") or {})}
+        common: dict[str, Any] = {"timezone": s.get("timezone"), "active": bool(s.get("active", True)),
+                                  "parameters": dict(s.get("parameters") or {})}
         if "cron" in s:
             out.append(Cron(str(s["cron"]), day_or=bool(s.get("day_or", True)), **common))
         elif "interval" in s:
@@ -260,6 +260,7 @@ def prefect_api(echo=print) -> Iterator[str]:
     echo("Starting a local Prefect server on 127.0.0.1 …")
     server.start()
     previous = os.environ.get("PREFECT_API_URL")
+    assert server.proc is not None  # start() returned: the server process runs
     try:
         echo(f"Prefect server (pid {server.proc.pid}) at {server.api_url}; UI: {server.url} ; log: {server.log_path}")
         os.environ["PREFECT_API_URL"] = server.api_url  # for the flow-run subprocesses
@@ -283,7 +284,7 @@ def runner_deployments(specs: list[DeploymentSpec], interval: float | None, over
 
     deployments = []
     for spec in specs:
-        flow = load_flow_from_entrypoint(spec.entrypoint, use_placeholder_flow=False)
+        flow: Any = load_flow_from_entrypoint(spec.entrypoint, use_placeholder_flow=False)
         module_path = ".py:" not in spec.entrypoint
         deployments.append(flow.to_deployment(
             name=spec.name,
@@ -322,8 +323,10 @@ def serve_flows(flows_file: Path | str = DEFAULT_FLOWS_FILE, interval: float | N
                     ", ".join(_describe(s) for s in spec.schedules) or "no schedule (run on demand)")
                 echo(f"Serving {dep.flow_name}/{dep.name}: {when}; parameters {dep.parameters}")
             poll = max(1.0, min(10.0, interval)) if interval is not None else None
-            serve(*deployments, limit=1, print_starting_message=False,
-                  **({"query_seconds": poll} if poll else {}))
+            if poll:
+                serve(*deployments, limit=1, print_starting_message=False, query_seconds=poll)
+            else:
+                serve(*deployments, limit=1, print_starting_message=False)
     except KeyboardInterrupt:
         pass
     finally:

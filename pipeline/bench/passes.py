@@ -11,13 +11,15 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Sequence, TypeVar
 
 from .corpus import finnish_texts
 from ..settings import RunSettings
 
+T = TypeVar("T")
 
-def timed(fn: Callable[[], object]) -> tuple[float, object]:
+
+def timed(fn: Callable[[], T]) -> tuple[float, T]:
     """(seconds, value) of calling `fn` once."""
     t0 = time.perf_counter()
     value = fn()

@@ -44,12 +44,13 @@ class Server:
         return json.loads(line)
 
     def ask(self, **cmd) -> dict:
+        assert self.proc.stdin is not None  # opened with stdin=PIPE
         self.proc.stdin.write(json.dumps(cmd) + "\n")
         self.proc.stdin.flush()
         return self._read()
 
     def close(self) -> None:
-        if self.proc.poll() is None:
+        if self.proc.poll() is None and self.proc.stdin is not None:
             try:
                 self.proc.stdin.write(json.dumps({"op": "quit"}) + "\n")
                 self.proc.stdin.close()
@@ -98,7 +99,8 @@ def single_run(raw_dir: Path, out_dir: Path, batch_size: int, models_dir: str, m
         child = subprocess.Popen(_child_command(args), env=_child_env(), stdout=subprocess.PIPE, stderr=log,
                                  text=True)
         handle = psutil.Process(child.pid)
-        peak, per_process = 0, {}
+        peak = 0
+        per_process: dict = {}
         while child.poll() is None:
             peak = max(peak, _tree_rss(handle, per_process))
             time.sleep(interval)

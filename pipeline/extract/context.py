@@ -65,7 +65,9 @@ class Ctx:
     def _sentences(self) -> tuple[list[int], list[tuple[int, int]]]:
         """Sentences as the readers see them: the model's, except that a break inside a line
         after no final punctuation is not one ("Vision mukaan vuoden 2026 | Oulu on …")."""
-        text, of_token, ranges = self.analysis.text, [], []
+        text = self.analysis.text
+        of_token: list[int] = []
+        ranges: list[tuple[int, int]] = []
         for sent in self.analysis.sentences:
             first = sent.first_token
             prev = self.tokens[first - 1] if first > 0 else None

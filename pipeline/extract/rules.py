@@ -118,7 +118,7 @@ def _validate_concepts(path: Path, raw) -> tuple[Concept, ...]:
             unknown = set(entry) - CONCEPT_ENTRY_KEYS
             if unknown:
                 raise RuleError(f"{path.name}: {key}/{entry['lemma']}: unknown keys {', '.join(sorted(unknown))}")
-            patterns = {}
+            patterns: dict[str, re.Pattern | None] = {}
             for name in ("forms", "only", "exclude"):
                 source = entry.get(name) or (f"^{re.escape(entry['lemma'])}$" if name == "forms" else None)
                 try:
@@ -128,7 +128,9 @@ def _validate_concepts(path: Path, raw) -> tuple[Concept, ...]:
             counted = entry.get("counted")
             if counted is not None and counted not in FIELDS:
                 raise RuleError(f"{path.name}: {key}/{entry['lemma']}: counted must be one of {', '.join(FIELDS)}")
-            out.append(Concept(key, entry["lemma"], patterns["forms"], patterns["only"], patterns["exclude"], counted))
+            forms = patterns["forms"]
+            assert forms is not None  # always compiled: from the entry or from its lemma
+            out.append(Concept(key, entry["lemma"], forms, patterns["only"], patterns["exclude"], counted))
     return tuple(out)
 
 

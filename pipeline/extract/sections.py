@@ -191,7 +191,7 @@ def _value_paragraphs(r: Reading, region: list[Line], conf: float) -> list[Candi
         if len(sentences) == 1 and len(rng) <= MAX_VALUE_TOKENS + 4:
             span = trim(doc, rng[0], rng[-1] + 1)
             parts = split_values(doc, *span) if span else []
-            if len(parts) >= 3 and parallel_parts(doc, parts):
+            if span and len(parts) >= 3 and parallel_parts(doc, parts):
                 out += [replace(c, kind="block") for c in r.enumeration(span[0], span[1], conf * 0.85)]
                 continue
             if span:

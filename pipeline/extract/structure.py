@@ -145,7 +145,7 @@ class Layout:
 
     def paragraphs_after(self, index: int, limit: int) -> list[Line]:
         """Following non-blank, non-item lines (paragraphs), up to `limit`."""
-        out = []
+        out: list[Line] = []
         ln = self.next_nonblank(index)
         while ln is not None and len(out) < limit and not ln.is_item:
             out.append(ln)

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from ..errors import ConfigError, ModelNotFoundError
 from ..types import Analysis, Sentence, Token
@@ -91,7 +91,7 @@ _REPEAT = re.compile(r"(.{3,})\1")
 
 def _has_degenerate_repeat(word: str, lemma: str) -> bool:
     match = _REPEAT.search(lemma.lower())
-    return bool(match) and match.group(0) not in word.lower()
+    return match is not None and match.group(0) not in word.lower()
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -195,7 +195,7 @@ def split_glued_punctuation(raw_tokens):
             lead.append((surface[0], start, start + 1, surface[0], "PUNCT", sent))
             surface, start = surface[1:], start + 1
             lemma = lemma[1:] if lemma and lemma[0] in _LEADING else lemma
-        trail = []
+        trail: list[tuple[str, int, int, str | None, str | None, int]] = []
         while len(surface) > 1 and surface[-1] in _TRAILING and any(c.isalnum() for c in surface[:-1]):
             trail.insert(0, (surface[-1], end - 1, end, surface[-1], "PUNCT", sent))
             surface, end = surface[:-1], end - 1
@@ -244,7 +244,7 @@ class Analyzer:
         self.model = locate_model(models_dir, choice)
         self.split_on_newline = split_on_newline
         self.lexicon = lexicon
-        self._pipeline = None
+        self._pipeline: Any = None  # stanza.Pipeline once loaded (stanza has no type information)
         self._threads = threads
         self._known: frozenset[str] = frozenset()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .train import TrainSettings
@@ -38,7 +38,8 @@ def blocks_of(path: Path) -> list[str]:
 
 def _split_conllu(path: Path, holdout_every: int) -> tuple[list[str], list[str]]:
     """Split a CoNLL-U file's sentence blocks into (train, holdout) deterministically."""
-    train, hold = [], []
+    train: list[str] = []
+    hold: list[str] = []
     for i, block in enumerate(blocks_of(path)):
         (hold if i % holdout_every == holdout_every - 1 else train).append(block)
     return train, hold
@@ -119,7 +120,8 @@ def prepare_data(ud_root: Path, work: Path, settings: TrainSettings) -> dict:
     """
     from . import traindata as td
 
-    sources, choices = [], {}
+    sources: list[dict] = []
+    choices: dict[str, Any] = {}
     tdt_train, tdt_hold, tdt_train_marked, tdt_hold_marked = [], [], [], []
     for rel in TDT_CONVENTION_FILES:
         path = ud_root / rel
@@ -134,7 +136,8 @@ def prepare_data(ud_root: Path, work: Path, settings: TrainSettings) -> dict:
                         "holdout_sentences": len(ho), "used_for": "tokenize, pos, lemma (train + holdout)"})
         log.info("data: %s -> %d train / %d holdout sentences", rel, len(tr), len(ho))
     ref = td.Reference(tdt_train)
-    ftb_raw, ftb_train = [], []
+    ftb_raw: list[str] = []
+    ftb_train: list[str] = []
     for rel in FTB_FILES:
         path = ud_root / rel
         blocks = blocks_of(path)

@@ -175,7 +175,7 @@ def finetune_tagger(files: dict, out: Path, settings: TrainSettings) -> None:
             preds += p
             idx.extend(batch.idx)
         set_predictions(dev_data.doc, trainer, st_utils.unsort(preds, idx))
-        _, _, score = scorer.score(io.StringIO("{:C}\n\n".format(dev_data.doc)), str(files["dev"]["upos"]),
+        _, _, score = scorer.score(io.StringIO(f"{dev_data.doc:C}\n\n"), str(files["dev"]["upos"]),
                                    eval_type="UPOS")
         return score
 

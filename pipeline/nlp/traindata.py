@@ -21,7 +21,7 @@ Pure Python (no Stanza, no torch), so every rule is tested without a model.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 # ----------------------------------------------------------------------------- CoNLL-U blocks
 
@@ -105,9 +105,9 @@ def harmonise_row(cols: list[str], ref: Reference, min_ref: int = 3, stats: Coun
     stats = stats if stats is not None else Counter()
     # 1. Tags TDT does not use, or does not use for this word.
     if tag in DEFAULT_RETAG:
-        new = ref.majority_tag(word, TDT_TAGS - CLOSED_TAGS) or DEFAULT_RETAG[tag]
-        stats[f"retag {tag}->{new}"] += 1
-        tag = new
+        retag = ref.majority_tag(word, TDT_TAGS - CLOSED_TAGS) or DEFAULT_RETAG[tag]
+        stats[f"retag {tag}->{retag}"] += 1
+        tag = retag
         ref_lemma = ref.majority_lemma(word, tag)
         if ref_lemma:
             lemma = _case_like(ref_lemma, word, tag)
@@ -229,7 +229,7 @@ def triples(blocks: Iterable[str]) -> Iterator[tuple[str, str, str]]:
             yield cols[1], cols[3], cols[2]
 
 
-def build_lemma_dict(tiers: list[Iterable[tuple[str, str, str]]]) -> dict[str, dict[str, str]]:
+def build_lemma_dict(tiers: Sequence[Iterable[tuple[str, str, str]]]) -> dict[str, dict[str, str]]:
     """Stanza's {upos: {word: lemma}} dictionary, earlier tiers first.
 
     Within a tier the most frequent lemma wins (as in Stanza's own `train_dict`);
