@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Where pip gets torch. Empty: the configured index (on this project's build machines a local
+# CPU build). Elsewhere PyPI's torch is the multi-GB CUDA build; for the CPU one set
+# TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu (in the environment or on the make line).
+TORCH_INDEX_URL ?=
+TORCH_INDEX := $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL),)
 
 .PHONY: run test lint install bench evaluate serve clean
 
@@ -10,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first and pinned: the CPU build from local disk, never the CUDA one.
-	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet $(TORCH_INDEX) torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 

@@ -20,16 +20,6 @@ SORT_KEYS = {"documents": ["doc_id"], "tokens": ["doc_id", "token"],
              "extractions": ["doc_id", "field", "item"], "strategies": ["doc_id"]}
 
 
-def _require_model():
-    from pipeline.errors import ModelNotFoundError
-    from pipeline.nlp.analyzer import locate_model
-
-    try:
-        locate_model(MODELS)
-    except ModelNotFoundError as err:
-        pytest.skip(str(err))
-
-
 def _tables(out_dir: Path) -> dict[str, pd.DataFrame]:
     from pipeline import store
 
@@ -53,7 +43,6 @@ def test_process_pool_run_equals_single_process_run(tmp_path, monkeypatch):
 
     import pipeline.flows as flows
 
-    _require_model()
     submitted = []
 
     class CountingPool(ProcessPoolExecutor):
@@ -78,7 +67,6 @@ def test_process_pool_run_equals_single_process_run(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def cluster():
-    _require_model()
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                        dashboard_address=None)

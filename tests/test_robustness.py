@@ -42,31 +42,19 @@ RUN_TIMEOUT = 600  # seconds; generous: CI machines may be busy (e.g. training a
 pytestmark = [
     pytest.mark.model,
     pytest.mark.slow,
-    pytest.mark.skipif(not (REPO / "models" / "compact").is_dir(), reason="needs the compact model in models/"),
     pytest.mark.skipif(len(SAMPLES) < 2, reason="needs the sample texts in raw_texts/"),
 ]
 
 
 # --------------------------------------------------------------------------- helpers
 
-def _base_env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update({
-        "PREFECT_HOME": str(home),
-        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PYTHONUNBUFFERED": "1",
-    })
-    return env
-
-
 @pytest.fixture(scope="module")
-def prefect_env(tmp_path_factory):
+def prefect_env(tmp_path_factory, isolated_prefect_env):
     """Environment for the pipeline subprocesses: a loopback Prefect server, state in tmp."""
     from pipeline.serve import LocalServer
 
     home = tmp_path_factory.mktemp("prefect-home")
-    env = _base_env(home)
+    env = isolated_prefect_env(home)
     server = LocalServer(log_path=home / "server.log", env=env)
     server.start()
     try:

@@ -30,18 +30,6 @@ FLOWS_FILE = REPO / "flows.yaml"
 SAMPLES = sorted((REPO / "raw_texts").glob("*.txt"))
 
 
-def _env(home: Path) -> dict[str, str]:
-    """A Prefect environment of its own: home and database in tmp, no API configured."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update({
-        "PREFECT_HOME": str(home),
-        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PYTHONUNBUFFERED": "1",
-    })
-    return env
-
-
 # --------------------------------------------------------------------------- the file
 
 def test_flows_yaml_is_a_valid_prefect_deployment_file():
@@ -86,12 +74,12 @@ def test_load_deployments_reports_a_bad_file_in_one_line(tmp_path):
 
 
 @pytest.mark.slow
-def test_prefect_deploy_accepts_flows_yaml(tmp_path):
+def test_prefect_deploy_accepts_flows_yaml(tmp_path, isolated_prefect_env):
     import httpx
 
     from pipeline.serve import LocalServer
 
-    env = _env(tmp_path / "prefect-home")
+    env = isolated_prefect_env(tmp_path / "prefect-home")
     server = LocalServer(log_path=tmp_path / "server.log", env=env)
     server.start()
     try:
@@ -127,8 +115,7 @@ def _doc_ids(out: Path) -> set[str]:
 
 @pytest.mark.slow
 @pytest.mark.model
-@pytest.mark.skipif(not (REPO / "models" / "compact").is_dir(), reason="needs the compact model in models/")
-def test_serve_runs_on_schedule_and_picks_up_new_files(tmp_path):
+def test_serve_runs_on_schedule_and_picks_up_new_files(tmp_path, isolated_prefect_env):
     first, second = SAMPLES[0], SAMPLES[1]
     raw, out = tmp_path / "raw", tmp_path / "out"
     raw.mkdir()
@@ -138,7 +125,7 @@ def test_serve_runs_on_schedule_and_picks_up_new_files(tmp_path):
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "pipeline", "serve", "--interval", "5", "--raw-dir", str(raw), "--out-dir", str(out)],
-            cwd=REPO, env=_env(tmp_path / "prefect-home"), stdin=subprocess.DEVNULL, stdout=log,
+            cwd=REPO, env=isolated_prefect_env(tmp_path / "prefect-home"), stdin=subprocess.DEVNULL, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True)
 
     def output() -> str:
