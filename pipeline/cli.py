@@ -125,18 +125,30 @@ def run(
     dask_local: bool = typer.Option(False, help="Run analysis on a local Dask cluster of --workers processes."),
     wait: float = typer.Option(0.0, help="Seconds to wait if another run holds the output folder."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs."),
+    force: bool = typer.Option(False, "--force", help="Run and publish even when no file, model or rule changed."),
 ) -> None:
-    """Process new and changed texts in RAW_DIR into parquet tables and report.html in OUT_DIR."""
+    """Process new and changed texts in RAW_DIR into parquet tables and report.html in OUT_DIR.
+
+    When nothing changed since the published run, no run starts and OUT_DIR is left as it is."""
     if not verbose:
         _quiet_prefect()
     _logging(verbose)
-    from .flows import run_pipeline
-    from .settings import RunSettings
+    import time
 
-    summary = run_pipeline(RunSettings(raw_dir, out_dir, models_dir, model, max_bytes, batch_size, workers,
-                                       threads_per_worker, dask_address, dask_local, wait,
-                                       show_progress=sys.stderr.isatty()))
-    _print_summary(summary)
+    started = time.monotonic()
+    settings = RunSettings(raw_dir, out_dir, models_dir, model, max_bytes, batch_size, workers,
+                           threads_per_worker, dask_address, dask_local, wait, show_progress=sys.stderr.isatty())
+    if not force:
+        from .unchanged import check_unchanged
+
+        unchanged = check_unchanged(settings)
+        if unchanged is not None:
+            typer.echo(f"No changes: the {unchanged.documents} files in {raw_dir} are as in run {unchanged.run_id}; "
+                       f"{out_dir} is left as it is ({time.monotonic() - started:.1f} s).")
+            return
+    from .flows import run_pipeline
+
+    _print_summary(run_pipeline(settings))
 
 
 @app.command("report")

@@ -93,3 +93,12 @@ def test_load_rules_concept_with_unknown_key_fails(rules_copy):
                     encoding="utf-8")
     with pytest.raises(RuleError, match=r"concepts.yaml: mission/missio: unknown keys plural"):
         load_rules(rules_copy)
+
+
+def test_rules_fingerprint_equals_loaded_version_and_follows_rule_files(rules_copy):
+    from pipeline.extract.rules import rules_fingerprint
+
+    assert rules_fingerprint(rules_copy) == load_rules(rules_copy).version
+    path = rules_copy / "concepts.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert rules_fingerprint(rules_copy) == load_rules(rules_copy).version

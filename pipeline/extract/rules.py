@@ -165,9 +165,21 @@ def validate_patterns(rules: tuple[CueRule, ...], source: Path) -> None:
             raise RuleError(f"{source.name}: rule {rule.id}: invalid pattern ({detail})") from None
 
 
+RULE_FILES = ("cues", "concepts", "metadata")
+
+
+def _rule_files(rules_dir: Path | str | None) -> dict[str, Path]:
+    folder = Path(rules_dir) if rules_dir else RULES_DIR
+    return {name: folder / f"{name}.yaml" for name in RULE_FILES}
+
+
+def rules_fingerprint(rules_dir: Path | str | None = None) -> str:
+    """`load_rules(rules_dir).version` without loading or checking the rules (no spaCy)."""
+    return _version(_rule_files(rules_dir).values())
+
+
 def load_rules(rules_dir: Path | str | None = None) -> RuleSet:
-    rules_dir = Path(rules_dir) if rules_dir else RULES_DIR
-    files = {name: rules_dir / f"{name}.yaml" for name in ("cues", "concepts", "metadata")}
+    files = _rule_files(rules_dir)
     raw_cues = _load_yaml(files["cues"])
     if not isinstance(raw_cues, list):
         raise RuleError(f"{files['cues'].name}: must be a list of rules")

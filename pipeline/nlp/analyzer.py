@@ -135,8 +135,10 @@ def lexicon_lemma(word: str, upos: str = "X") -> str | None:
     # A capital at the start of a sentence is not a name: look up the lower-case form first.
     forms = (word, word.lower()) if upos == "PROPN" else (word.lower(), word)
     for form in forms:
-        if simplemma.is_known(form, lang="fi"):
-            return simplemma.lemmatize(form, lang="fi")
+        # low_memory: simplemma's compact backend of the same dictionary, about 55 MB resident
+        # instead of about 400 MB for the plain dict of every form, at well over the lookups/s we need.
+        if simplemma.is_known(form, lang="fi", low_memory=True):
+            return simplemma.lemmatize(form, lang="fi", low_memory=True)
     return None
 
 

@@ -1,12 +1,13 @@
 """Reading published runs: the analysts' `load`, the report's typed records, and what a run may reuse."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Sequence
 
-import pandas as pd
 import pyarrow.parquet as pq
 
 from ..errors import OutputError
@@ -14,6 +15,9 @@ from ..schema import TABLES
 from ..types import DocumentMetadata, DocumentResult, Extraction, RawDocument, RunResults, StoredDocument, Strategy, WorkItem
 from .layout import CURRENT, RUNS
 from .rows import analysis_from_tokens
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported when a table is read: a check that reads none stays fast
 
 
 def resolve_run(out_dir: Path | str) -> Path | None:
@@ -38,6 +42,8 @@ def previous_run(out_dir: Path | str) -> Path | None:
 
 
 def read_tables(run_dir: Path, names: Iterable[str] = ("documents", "extractions", "strategies")) -> dict[str, pd.DataFrame]:
+    import pandas as pd
+
     return {name: pd.read_parquet(run_dir / f"{name}.parquet") for name in names}
 
 

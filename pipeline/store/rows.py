@@ -1,15 +1,19 @@
 """Records → table rows and back (pure): the only place that knows how a record is stored."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import asdict
 from datetime import datetime
 from typing import Iterable
 
-import pandas as pd
 import pyarrow as pa
 
 from ..schema import TABLES
 from ..types import Analysis, DocumentResult, Extraction, Sentence, Token
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported when a table is read: a check that reads none stays fast
 
 
 def document_row(result: DocumentResult, processed_at: datetime, rules_version: str | None) -> dict:
