@@ -328,10 +328,18 @@ def test_two_runs_with_wait_both_succeed_one_after_the_other(prefect_env, work, 
 
 # --------------------------------------------------------------------------- incremental runs
 
-def test_rerun_on_unchanged_input_is_identical_and_reuses_everything(prefect_env, work, tmp_path):
+def test_rerun_on_unchanged_input_publishes_nothing_and_forced_rerun_is_identical(prefect_env, work, tmp_path):
     raw, out = work
     before, before_info = store.load(out), current_info(out)
-    info = run_ok(prefect_env, raw, out, log_dir=tmp_path)
+    quiet = Run(prefect_env, raw, out, log_dir=tmp_path, name="unchanged")
+    try:
+        assert quiet.wait() == 0, quiet.output()
+    finally:
+        quiet.kill()
+    assert "No changes" in quiet.stdout_path.read_text() and current_info(out)["run_id"] == before_info["run_id"]
+    assert_tables_equal(before, store.load(out))
+
+    info = run_ok(prefect_env, raw, out, "--force", log_dir=tmp_path, name="forced")
     assert info["run_id"] != before_info["run_id"] and info["previous_run"] == before_info["run_id"]
     assert info["counts"]["analyzed"] == 0
     assert info["counts"]["reused_analysis"] == info["counts"]["ok"] == N_DOCS
