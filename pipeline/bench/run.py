@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from .. import defaults
-from .corpus import DEFAULT_SOURCES, build_corpus, source_texts
+from .corpus import DEFAULT_SOURCES, build_corpus, finnish_texts, source_texts
 from .passes import quiet_prefect
 from .processes import Server, single_run
-from .summary import TARGETS, summarize_throughput, summarize_workers
+from .startup import SPACY_INSTALL, SPACY_MODEL, cli_run, cold_runs, noop_runs, spacy_available, spacy_passes
+from .summary import TARGETS, _median, summarize_throughput, summarize_workers
 
 
 def machine_info(models_dir: str, model: str) -> dict:
@@ -103,6 +104,29 @@ def run_benchmark(sizes: Sequence[int] = (100, 1000), repeats: int = 3, workers:
         log(f"  raw {results['raw_stanza']['tokens_per_s']} tokens/s, pipeline {pipe['tokens_per_s']} tokens/s "
             f"({pipe['ratio_to_raw']} × raw); re-run {rerun}")
 
+        log("no-op and cold runs from the command line (fresh processes, as a user runs them)")
+        noop_out = work / "out-noop"
+        cli_run(raw, noop_out, models_dir)
+        results["noop_run_s"] = [round(t, 3) for t in noop_runs(raw, noop_out, models_dir, repeats)]
+        cold = cold_runs(warm, work, models_dir, repeats)
+        warm_tokens = sum(len(t.split()) for t in finnish_texts(warm))  # whitespace words: an estimate
+        analysis_s = warm_tokens / results["raw_stanza"]["tokens_per_s"]
+        results["cold_run"] = {"seconds": [round(t, 3) for t in cold], "analysis_estimate_s": round(analysis_s, 3),
+                               "overhead_s": round(_median(cold) - analysis_s, 3)}
+        log(f"  no-op {_median(results['noop_run_s']):.2f} s; cold run {_median(cold):.1f} s "
+            f"(≈ {results['cold_run']['overhead_s']:.1f} s beyond the analysis)")
+        if spacy_available():
+            log(f"spaCy's Finnish model on the same {n_fi} texts (n_process=2), × {repeats}")
+            rows = spacy_passes(finnish_texts(raw), work, repeats, n_process=2)
+            spacy_tps = _median([r["tokens"] / r["seconds"] for r in rows])
+            results["spacy"] = {"tokens": rows[-1]["tokens"], "seconds": [round(r["seconds"], 3) for r in rows],
+                                "tokens_per_s": round(spacy_tps, 1), "pipes": rows[-1]["pipes"], "n_process": 2,
+                                "analyzer_ratio": round(results["raw_stanza"]["tokens_per_s"] / spacy_tps, 3)}
+            log(f"  spaCy {spacy_tps:.0f} tokens/s; analyzer {results['spacy']['analyzer_ratio']} × spaCy")
+        else:
+            results["spacy"] = {"missing": f"{SPACY_MODEL} is not installed: {SPACY_INSTALL}"}
+            log(f"  skipped: {results['spacy']['missing']}")
+
         raw_w = raw
         if n_workers != n:
             raw_w = work / f"raw-{n_workers}"
@@ -132,6 +156,17 @@ def run_benchmark(sizes: Sequence[int] = (100, 1000), repeats: int = 3, workers:
             sample_load(f"memory N={size}", 0)
             log(f"  peak {row['peak_tree_rss_mb']} MB (tree), {row['peak_flow_process_rss_mb']} MB (flow process), "
                 f"{row['run_s']:.0f} s")
+        big_n = sizes[-1]
+        if 2 in workers:
+            raw_m = work / f"raw-mem-{big_n}"
+            build_corpus(texts, big_n, raw_m)
+            log(f"memory: N={big_n} with 2 workers in a fresh process")
+            row = single_run(raw_m, work / f"out-mem2-{big_n}", batch_size, models_dir, model, 2,
+                             threads_per_worker=threads_per_worker)
+            row.update(n=big_n, workers=2)
+            shutil.rmtree(raw_m, ignore_errors=True)
+            results["memory_two_workers"] = row
+            log(f"  peak {row['peak_tree_rss_mb']} MB (tree), {row['run_s']:.0f} s")
         results["memory"] = memory
         if len(memory) >= 2:
             small, big = memory[0], memory[-1]

@@ -124,6 +124,7 @@ def is_degenerate_lemma(word: str, lemma: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=200_000)  # asked twice per unseen word (before the lemmatizer and after); forms recur
 def lexicon_lemma(word: str, upos: str = "X") -> str | None:
     """The lemma a full-form lexicon (simplemma's Finnish dictionary) lists for `word`, if any.
 
@@ -257,14 +258,40 @@ class Analyzer:
         name = self.model.name.replace("@", "+lexicon@") if self.lexicon else self.model.name
         return f"{name}-{analyzer_code_version()}"
 
+    def _lexicon_decides(self, word: str, upos: str | None) -> str | None:
+        """The lexicon's lemma where it replaces the lemmatizer's: a word the lemmatizer never saw."""
+        if not self.lexicon or upos in ("PUNCT", "NUM", "SYM") or word in self._known \
+                or word.lower() in self._known:
+            return None
+        return lexicon_lemma(word, upos or "X") or None
+
     def lemma_for(self, word: str, lemma: str | None, upos: str) -> str:
         """The final lemma: Stanza's, or for a word its lemmatizer never saw, the lexicon's; then cleaned."""
-        if self.lexicon and upos not in ("PUNCT", "NUM", "SYM") and word not in self._known \
-                and word.lower() not in self._known:
-            lexical = lexicon_lemma(word, upos)
-            if lexical:
-                lemma = lexical
-        return clean_lemma(word, lemma, upos)
+        lexical = self._lexicon_decides(word, upos)
+        return clean_lemma(word, lexical or lemma, upos)
+
+    def _skip_decided_words(self, docs) -> None:
+        """Let the lemmatizer look up, not generate, the lemmas `lemma_for` takes from the lexicon.
+
+        Stanza's lemmatizer runs its seq2seq model only for (word, UPOS) pairs missing from
+        its dictionary, and for those words `lemma_for` discards that output for the
+        lexicon's anyway.  Entering the lexicon's lemma in the dictionary first gives the
+        same final lemmas without the decoding (the largest share of the lemmatizer's time).
+        Words that `split_glued_punctuation` will split are left alone: their final lemma
+        is decided on the split surface.
+        """
+        trainer = getattr(self._pipeline.processors.get("lemma"), "_trainer", None)
+        if trainer is None or not hasattr(trainer, "pos_dict") or getattr(trainer, "caseless", False):
+            return
+        for sdoc in docs:
+            for sentence in sdoc.sentences:
+                for word in sentence.words:
+                    text, upos = word.text, word.upos
+                    if not text or text[0] in _LEADING or text[-1] in _TRAILING:
+                        continue
+                    lexical = self._lexicon_decides(text, upos)
+                    if lexical is not None:
+                        trainer.pos_dict.setdefault(upos, {})[text] = lexical
 
     def load(self):
         """Build the Stanza pipeline (and the lexicon) now, once per analyzer; returns the pipeline.
@@ -303,7 +330,13 @@ class Analyzer:
 
         nlp = self.load()
         docs = [stanza.Document([], text=t) for t in texts]
-        return nlp(docs) if docs else []
+        if not docs:
+            return []
+        if not self.lexicon:
+            return nlp(docs)
+        nlp(docs, processors="tokenize,pos")
+        self._skip_decided_words(docs)
+        return nlp(docs, processors="lemma")
 
     def analyze_many(self, items: Sequence[tuple[str, str]]) -> list[Analysis]:
         """Analyze (doc_id, text) pairs in one bulk call; empty texts get empty analyses."""
