@@ -147,7 +147,7 @@ def run(
 def report_cmd(out_dir: Path = typer.Option(Path("outputs"), help="Output folder of a previous run."),
                reviews: Optional[Path] = typer.Option(None, help="Reviewers' decisions (default: OUT_DIR.reviews.sqlite).")
                ) -> None:
-    """Re-render report.html from the outputs of the last run (review status as the decisions stand now)."""
+    """Re-render report.html from the last run (its tables' review statuses; review marks and stale decisions as they stand now)."""
     from . import report, store
     from .review.decisions import default_reviews_path
     from .review.state import review_states

@@ -27,14 +27,14 @@ def extraction(text: str, field: str, item: int, part: str, normalized: str | No
     return Extraction(DOC, field, item, part, normalized or part, start, end, 0, f"{field}.cue", confidence)
 
 
+ITEMS = (("mission", 1, "Autamme ihmisiä arjessa", 0.8), ("value", 1, "luottamus", 0.9),
+         ("value", 2, "rohkeus", 0.4), ("goal", 1, "Hyvä palvelu kaikille", 0.8),
+         ("goal", 2, "Talous tasapainossa vuonna 2027", 0.8))
+
+
 def machine(text: str = TEXT) -> tuple[Extraction, ...]:
-    return (
-        extraction(text, "mission", 1, "Autamme ihmisiä arjessa"),
-        extraction(text, "value", 1, "luottamus", confidence=0.9),
-        extraction(text, "value", 2, "rohkeus", confidence=0.4),
-        extraction(text, "goal", 1, "Hyvä palvelu kaikille"),
-        extraction(text, "goal", 2, "Talous tasapainossa vuonna 2027"),
-    )
+    """What the machine extracts from `text`: the items of ITEMS still in it."""
+    return tuple(extraction(text, f, n, part, confidence=c) for f, n, part, c in ITEMS if part in text)
 
 
 def publish(out_dir: Path, text: str = TEXT, extractions: tuple[Extraction, ...] | None = None,

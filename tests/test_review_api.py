@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 from fastapi.testclient import TestClient
 
-from pipeline.review.decisions import DecisionStore, text_sha256
+from pipeline.review.decisions import DecisionStore, NewDecision, text_sha256
 from pipeline.review.server import MAX_BODY, create_app
 
 try:
@@ -203,3 +203,42 @@ def test_decisions_table_append_only(setup):
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         db.execute("DELETE FROM decisions")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_document_changed_text_reanchors_unique_and_shows_stale(setup, tmp_path):
+    client, headers, reviews = setup
+    assert post(client, headers, action="reject", **item("value", "rohkeus")).status_code == 201
+    assert post(client, headers, action="accept", **item("mission", "Autamme ihmisiä arjessa")).status_code == 201
+    changed = "Uusi johdanto.\n" + TEXT.replace("Autamme ihmisiä arjessa", "Autamme ihmisiä")
+    publish(tmp_path / "outputs", changed)  # the machine finds no mission in it now
+    doc = client.get("/api/document", params={"id": DOC}).json()
+    by_text = {i["text"]: i for i in doc["items"]}
+    assert by_text["rohkeus"]["review"] == "rejected"
+    assert by_text["rohkeus"]["start"] == changed.index("rohkeus")  # placed again in the new text
+    assert [s["action"] for s in doc["stale"]] == ["accept"] and "no longer in it" in doc["stale"][0]["reason"]
+    assert doc["counts"]["stale"] == 1 and doc["needs_look"] is True
+    page = client.get("/doc", params={"id": DOC}).text
+    assert "Stale decisions (1)" in page
+    assert stored(reviews) == 2  # nothing deleted
+
+
+def test_cli_review_export_writes_gold(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    out, reviews = tmp_path / "outputs", tmp_path / "r.sqlite"
+    publish(out)
+    DecisionStore(reviews).add(NewDecision(DOC, SHA, "reviewed"), "cli")
+    result = CliRunner().invoke(app, ["review", "--out-dir", str(out), "--reviews", str(reviews), "export",
+                                      "--to", str(tmp_path / "gold")])
+    assert result.exit_code == 0, result.output
+    assert "1 reviewed document(s)" in result.output
+    assert (tmp_path / "gold" / f"{DOC}.gold.json").is_file()
+
+
+def test_allowed_hosts_loopback_names_and_bound_host():
+    from pipeline.review.server import allowed_hosts
+
+    assert {"127.0.0.1:8765", "localhost:8765"} <= allowed_hosts("127.0.0.1", 8765)
+    assert allowed_hosts("192.0.2.7", 9000) == {"192.0.2.7:9000"}

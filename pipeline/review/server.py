@@ -29,6 +29,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..store import resolve_run
 from ..highlight import FIELD_LABELS, confidence_str, highlight_html
 from ..types import FIELDS
 from .apply import ReviewedItem
@@ -164,13 +165,23 @@ def create_app(out_dir: Path | str, reviews: Path | str, reviewer: str, *, hosts
             response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="strict")
         return response
 
+    cache: dict[str, Any] = {}
+
+    def documents_now() -> dict:
+        """The current run's documents, read again only when a new run has been published."""
+        run_dir = resolve_run(out_dir)
+        if cache.get("run") != run_dir or run_dir is None:
+            cache["documents"] = current_documents(out_dir)
+            cache["run"] = run_dir
+        return cache["documents"]
+
     def all_states() -> dict[str, DocumentState]:
-        documents = current_documents(out_dir)
+        documents = documents_now()
         decisions = store.by_document()
         return {k: document_state(d, decisions.get(k, ())) for k, d in sorted(documents.items())}
 
     def one_state(doc_id: str) -> DocumentState | None:
-        document = current_documents(out_dir).get(doc_id)
+        document = documents_now().get(doc_id)
         if document is None:
             return None
         return document_state(document, store.all([doc_id]))
