@@ -242,3 +242,14 @@ def test_allowed_hosts_loopback_names_and_bound_host():
 
     assert {"127.0.0.1:8765", "localhost:8765"} <= allowed_hosts("127.0.0.1", 8765)
     assert allowed_hosts("192.0.2.7", 9000) == {"192.0.2.7:9000"}
+
+
+def test_decision_chunked_body_without_length_refused_411(setup):
+    client, headers, reviews = setup
+
+    def chunks():
+        yield b'{"doc_id": "demo-strategia", '
+        yield f'"sha256": "{SHA}", "action": "reviewed"}}'.encode()
+
+    r = client.post("/api/decisions", content=chunks(), headers={**headers, "Content-Type": "application/json"})
+    assert r.status_code == 411 and stored(reviews) == 0

@@ -51,6 +51,13 @@ def test_apply_same_text_applies_every_kind(tmp_path):
     assert values == [1, 2, 3]  # renumbered in text order
 
 
+def test_apply_without_base_form_normalizes_added_value_lower_case(tmp_path):
+    store = DecisionStore(tmp_path / "r.sqlite")
+    decide(store, "add", field="value", part="Arvot")
+    [added] = [e for e in apply_decisions(DOC, TEXT, machine(), store.all()).extractions if e.review == "added"]
+    assert (added.text, added.normalized) == ("Arvot", "arvot")
+
+
 def test_apply_changed_text_reanchors_unique_text(tmp_path):
     store = DecisionStore(tmp_path / "r.sqlite")
     decide(store, "reject", field="value", part="rohkeus")

@@ -126,7 +126,7 @@ def apply_decisions(doc_id: str, text: str, machine: Iterable[Extraction], decis
             if key in by_key:  # the machine found it too: adding it accepts it
                 in_force[key] = (d, None)
                 continue
-            added.append((d, Extraction(doc_id, field, 0, text[start:end], d.normalized or text[start:end].strip(),
+            added.append((d, Extraction(doc_id, field, 0, text[start:end], d.normalized or normalize(field, text[start:end]),
                                         start, end, sentence_of(start) if sentence_of else -1, REVIEW_RULE,
                                         REVIEWED_CONFIDENCE, "added")))
             continue
@@ -143,7 +143,7 @@ def apply_decisions(doc_id: str, text: str, machine: Iterable[Extraction], decis
             start, end = new
             new_field = d.new_field or target.field
             keep_normalized = new_field == target.field and (start, end) == (target.start, target.end)
-            normalized = d.normalized or (target.normalized if keep_normalized else text[start:end].strip())
+            normalized = d.normalized or (target.normalized if keep_normalized else normalize(new_field, text[start:end]))
             edited = replace(target, field=new_field, start=start, end=end, text=text[start:end],
                              normalized=normalized, confidence=REVIEWED_CONFIDENCE, review="edited",
                              sentence=sentence_of(start) if sentence_of else target.sentence)
@@ -162,6 +162,12 @@ def apply_decisions(doc_id: str, text: str, machine: Iterable[Extraction], decis
     items.extend(ReviewedItem(e, None, d) for d, e in added)
     return ReviewedDocument(doc_id, _renumber(items), tuple(stale), reviewed is not None,
                             reviewed.reviewer if reviewed else None)
+
+
+def normalize(field: str, text: str) -> str:
+    """A reviewer's item without a given base form: white space collapsed; values lower-cased too."""
+    flat = " ".join(text.split())
+    return flat.lower() if field == "value" else flat
 
 
 def _renumber(items: list[ReviewedItem]) -> tuple[ReviewedItem, ...]:

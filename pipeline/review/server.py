@@ -117,7 +117,9 @@ def create_app(out_dir: Path | str, reviews: Path | str, reviewer: str, *, hosts
             set_access = request.cookies.get(ACCESS_COOKIE) != token
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             length = request.headers.get("content-length")
-            if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            if length is None:
+                return refuse(411, "a state-changing request needs a Content-Length")
+            if not length.isdigit() or int(length) > MAX_BODY:
                 return refuse(413, f"request body too large (at most {MAX_BODY} bytes)")
             origin = request.headers.get("origin")
             referer = request.headers.get("referer")
