@@ -19,6 +19,9 @@ from .settings import RunSettings
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Finnish wellbeing-county strategy extraction.")
 models_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Train, fetch, inspect and evaluate the Finnish NLP model.")
 app.add_typer(models_app, name="models")
+review_app = typer.Typer(add_completion=False, invoke_without_command=True,
+                         help="Review the extractions in the browser; export reviewed documents as gold.")
+app.add_typer(review_app, name="review")
 
 DEFAULT_UD = Path("../shared/ud")
 # Option defaults come from the settings records, so the CLI and the API cannot disagree.
@@ -124,6 +127,7 @@ def run(
     dask_address: Optional[str] = typer.Option(None, help="Run analysis on an existing Dask cluster (tcp://host:8786)."),
     dask_local: bool = typer.Option(False, help="Run analysis on a local Dask cluster of --workers processes."),
     wait: float = typer.Option(0.0, help="Seconds to wait if another run holds the output folder."),
+    reviews: Optional[Path] = typer.Option(None, help="Reviewers' decisions to apply (default: OUT_DIR.reviews.sqlite beside OUT_DIR)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs."),
     force: bool = typer.Option(False, "--force", help="Run and publish even when no file, model or rule changed."),
 ) -> None:
@@ -137,7 +141,8 @@ def run(
 
     started = time.monotonic()
     settings = RunSettings(raw_dir, out_dir, models_dir, model, max_bytes, batch_size, workers,
-                           threads_per_worker, dask_address, dask_local, wait, show_progress=sys.stderr.isatty())
+                           threads_per_worker, dask_address, dask_local, wait, show_progress=sys.stderr.isatty(),
+                           reviews=reviews)
     if not force:
         from .unchanged import check_unchanged
 
@@ -152,16 +157,21 @@ def run(
 
 
 @app.command("report")
-def report_cmd(out_dir: Path = typer.Option(Path("outputs"), help="Output folder of a previous run.")) -> None:
-    """Re-render report.html from the outputs of the last run."""
+def report_cmd(out_dir: Path = typer.Option(Path("outputs"), help="Output folder of a previous run."),
+               reviews: Optional[Path] = typer.Option(None, help="Reviewers' decisions (default: OUT_DIR.reviews.sqlite).")
+               ) -> None:
+    """Re-render report.html from the last run (its tables' review statuses; review marks and stale decisions as they stand now)."""
     from . import report, store
+    from .review.decisions import default_reviews_path
+    from .review.state import review_states
 
     run_dir = store.resolve_run(out_dir)
     if run_dir is None:
         raise store.OutputError(f"no complete run in {out_dir}; run `python -m pipeline run --out-dir {out_dir}` first")
     prev = store.previous_run(out_dir)
     html = report.render_report(store.read_results(run_dir), store.read_results(prev) if prev else None,
-                                store.run_info(run_dir))
+                                store.run_info(run_dir),
+                                reviews=review_states(out_dir, reviews or default_reviews_path(out_dir)))
     path = store.write_report(out_dir, html)
     typer.echo(f"report written to {path}")
 
@@ -197,7 +207,7 @@ def evaluate_cmd(
         from .settings import RunSettings
 
         run_pipeline(RunSettings(gold, out_dir, models_dir, model, workers=workers))
-    tables = store.load(out_dir, ("documents", "extractions"))
+    tables = store.load(out_dir, ("documents", "extractions"), reviewed=False)  # the machine's own output
     preds, languages = evaluate.predictions_from_tables(tables["extractions"], tables["documents"])
     result = evaluate.score(preds, languages, golds).as_dict()
     if tmp:
@@ -297,6 +307,39 @@ def serve_cmd(
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API poll otherwise
     serve_flows(flows_file, interval=interval, raw_dir=raw_dir, out_dir=out_dir, models_dir=models_dir,
                 echo=lambda msg: typer.echo(msg, err=True))
+
+
+@review_app.callback()
+def review_cmd(
+    ctx: typer.Context,
+    out_dir: Path = typer.Option(Path("outputs"), help="Output folder of the run to review."),
+    reviews: Optional[Path] = typer.Option(None, help="Decisions database (default: OUT_DIR.reviews.sqlite beside OUT_DIR)."),
+    port: int = typer.Option(8765, help="Port to listen on."),
+    host: str = typer.Option("127.0.0.1", help="Address to bind; anything but loopback needs the printed access token."),
+    reviewer: Optional[str] = typer.Option(None, help="Name recorded with each decision (default: the OS user)."),
+) -> None:
+    """Start the review server: accept, reject, edit and add extractions in the browser."""
+    from .review.decisions import default_reviewer, default_reviews_path
+
+    ctx.obj = {"out_dir": out_dir, "reviews": reviews or default_reviews_path(out_dir)}
+    if ctx.invoked_subcommand is not None:
+        return
+    from .review.server import serve
+
+    serve(out_dir, reviews or default_reviews_path(out_dir), reviewer or default_reviewer(), host, port,
+          echo=lambda msg: typer.echo(msg, err=True))
+
+
+@review_app.command("export")
+def review_export(
+    ctx: typer.Context,
+    to: Path = typer.Option(..., help="Folder for <doc>.txt + <doc>.gold.json (the corpus's gold format)."),
+) -> None:
+    """Write every document marked reviewed as gold, for `python -m pipeline evaluate --gold DIR`."""
+    from .review.export import export_gold
+
+    written = export_gold(ctx.obj["out_dir"], ctx.obj["reviews"], to)
+    typer.echo(f"{len(written)} reviewed document(s) exported to {to}")
 
 
 def main() -> None:

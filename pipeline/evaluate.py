@@ -219,6 +219,8 @@ def score(predictions: dict[str, dict[str, list[str]]], languages: dict[str, str
 def predictions_from_tables(extractions, documents) -> tuple[dict, dict]:
     """Turn the pipeline's DataFrames into `score` inputs."""
     preds: dict[str, dict[str, list[str]]] = {}
+    if "review" in extractions.columns:  # reviewed tables: a rejected row is not a prediction
+        extractions = extractions[extractions["review"] != "rejected"]
     for row in extractions.sort_values(["doc_id", "field", "item"]).itertuples(index=False):
         text = row.normalized if row.field == "value" else row.text
         preds.setdefault(row.doc_id, {}).setdefault(row.field, []).append(text)

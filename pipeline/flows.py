@@ -95,20 +95,22 @@ def ingest_strategies(
     threads_per_worker: int | None = None,
     wait_for_lock: float = 0.0,
     show_progress: bool = False,
+    reviews: str | None = None,
 ) -> dict:
     """Process every text in `raw_dir` that is new or changed; publish all tables to `out_dir`."""
     logger = get_run_logger()
     started = time.monotonic()
     stages.check(STAGES)
     settings = RunSettings(Path(raw_dir), Path(out_dir), Path(models_dir), model, max_bytes, batch_size, workers,
-                           threads_per_worker, wait_for_lock=wait_for_lock, show_progress=show_progress)
+                           threads_per_worker, wait_for_lock=wait_for_lock, show_progress=show_progress,
+                           reviews=Path(reviews) if reviews else None)
     threads = settings.threads
     # Fails here, before any work, if no model is installed; builds no Stanza pipeline yet.
     # The same analyzer (same threads) is the one the batches use when they run in this process.
     keys = runner.RunKeys(nlp.get_analyzer(models_dir, model, threads).model_name, extract.rules_version())
 
     sources = discover_task(raw_dir)
-    with store.open_run(out_dir, wait_for_lock) as (writer, previous), \
+    with store.open_run(out_dir, wait_for_lock, settings.reviews) as (writer, previous), \
             _worker_pool(workers, models_dir, model, threads) as pool:
         known_languages = previous.languages_by_sha256()
         raws: list[RawDocument] = []
@@ -144,7 +146,8 @@ def _render_report(writer: store.RunWriter, previous: store.PreviousOutputs, inf
         current = writer.staged_results()
         prev = store.read_results(previous.run_dir) if previous.run_dir else None
         return report.render_report(current, prev, {**info, "run_id": writer.run_id,
-                                                    "counts": writer.counts, "extractions": writer.field_counts})
+                                                    "counts": writer.counts, "extractions": writer.field_counts},
+                                    reviews=writer.reviews)
     except Exception as err:  # noqa: BLE001
         logger.error("report could not be rendered: %s", err)
         return None
@@ -222,4 +225,5 @@ def run_pipeline(settings: RunSettings) -> dict:
                           models_dir=str(settings.models_dir), model=settings.model, max_bytes=settings.max_bytes,
                           batch_size=settings.batch_size, workers=settings.workers,
                           threads_per_worker=settings.threads_per_worker, wait_for_lock=settings.wait_for_lock,
-                          show_progress=settings.show_progress)
+                          show_progress=settings.show_progress,
+                          reviews=str(settings.reviews) if settings.reviews else None)

@@ -20,13 +20,16 @@ import re
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from .highlight import FIELD_LABELS, confidence_str, highlight_html
 from .types import FIELDS, Extraction, RunResults, StoredDocument, Strategy
+
+if TYPE_CHECKING:
+    from .review.apply import ReviewedDocument
 
 __all__ = ["diff_runs", "highlight_html", "render_report"]
 
@@ -118,10 +121,27 @@ def _extraction_view(e: Extraction, i: int, anchor: str, text: str | None) -> di
         "start": e.start, "end": e.end, "sentence": e.sentence, "rule_id": e.rule_id,
         "confidence": e.confidence, "confidence_str": confidence_str(e.confidence),
         "grounded": text is not None and text[e.start:e.end] == e.text,
+        "review": e.review,
     }
 
 
-def _document_view(d: StoredDocument, anchor: str) -> dict:
+def _review_view(d: StoredDocument, state: ReviewedDocument | None) -> dict:
+    """A document's review progress: reviewed or not, items by status, stale decisions."""
+    counts = {s: 0 for s in ("unreviewed", "accepted", "rejected", "edited", "added")}
+    for e in d.extractions:
+        counts[e.review] = counts.get(e.review, 0) + 1
+    unreviewed = [e.confidence for e in d.extractions if e.review == "unreviewed"]
+    stale = [{"id": s.decision.id, "action": s.decision.action, "field": s.decision.field,
+              "text": s.decision.text, "reviewer": s.decision.reviewer, "reason": s.reason}
+             for s in (state.stale if state else ())]
+    reviewed = bool(state and state.reviewed)
+    return {"reviewed": reviewed, "reviewed_by": state.reviewed_by if state else None, "counts": counts,
+            "stale": stale, "n_stale": len(stale),
+            "min_confidence": min(unreviewed) if unreviewed else None,
+            "needs_look": d.raw.status == "ok" and (not reviewed or bool(stale))}
+
+
+def _document_view(d: StoredDocument, anchor: str, state: ReviewedDocument | None = None) -> dict:
     raw, meta, text = d.raw, d.metadata, d.raw.text
     ordered = sorted(d.extractions, key=lambda e: (e.start, FIELDS.index(e.field) if e.field in FIELDS else 9, e.item))
     exts = [_extraction_view(e, i, anchor, text) for i, e in enumerate(ordered)]
@@ -158,15 +178,16 @@ def _document_view(d: StoredDocument, anchor: str) -> dict:
         "goal_list": list(strategy.goals),
         "highlighted": highlight_html(text, exts) if text is not None else None,
         "section": raw.status == "ok" and (text is not None or bool(exts)),
+        "review": _review_view(d, state),
     }
 
 
-def _documents(current: RunResults) -> list[dict]:
+def _documents(current: RunResults, reviews: Mapping[str, ReviewedDocument] | None = None) -> list[dict]:
     """The documents' view models: grouped by status, then by organisation."""
     ordered = sorted(current.documents, key=lambda d: (
         STATUS_ORDER.get(d.raw.status, 9), (d.metadata.region or "").casefold(), d.raw.doc_id))
     anchors = _anchor_ids(d.raw.doc_id for d in ordered)
-    return [_document_view(d, anchors[d.raw.doc_id]) for d in ordered]
+    return [_document_view(d, anchors[d.raw.doc_id], (reviews or {}).get(d.raw.doc_id)) for d in ordered]
 
 
 def _cross_county(docs: list[dict]) -> dict:
@@ -234,15 +255,18 @@ def _environment() -> Environment:
     return env
 
 
-def render_report(current: RunResults, previous: RunResults | None = None, run_info: Mapping | None = None) -> str:
+def render_report(current: RunResults, previous: RunResults | None = None, run_info: Mapping | None = None,
+                  reviews: Mapping[str, ReviewedDocument] | None = None) -> str:
     """The run report as one self-contained HTML page (a string; nothing is written).
 
     `current` and `previous` are runs' results as `store.read_results` gives
     them; `previous` is None on a first run.  `run_info` may hold run_id,
     finished_at, raw_dir, model, rules_version, counts (a dict) and other
-    scalars; whatever is present is shown.
+    scalars; whatever is present is shown.  `reviews` (doc_id -> the
+    reviewers' decisions applied, `pipeline.review.apply`) adds each
+    document's review progress and stale decisions.
     """
-    docs = _documents(current)
+    docs = _documents(current, reviews)
     status_counts = {s: sum(1 for d in docs if d["status"] == s) for s in STATUS_ORDER}
     other_status = sum(1 for d in docs if d["status"] not in STATUS_ORDER)
     field_counts = {f: sum(d["counts"][f] for d in docs) for f in FIELDS}
@@ -267,4 +291,7 @@ def render_report(current: RunResults, previous: RunResults | None = None, run_i
         cross=_cross_county(docs),
         info_items=info_items,
         title_suffix=" · ".join(str(b) for b in title_bits),
+        review_docs=sorted((d for d in docs if d["status"] == "ok"), key=lambda d: (
+            not d["review"]["needs_look"], d["review"]["min_confidence"] if d["review"]["min_confidence"] is not None
+            else 2.0, d["doc_id"])),
     )

@@ -52,6 +52,7 @@ EXTRACTIONS = pa.schema([
     ("sentence", pa.int64()),
     ("rule_id", pa.string()),
     ("confidence", pa.float64()),
+    ("review", pa.string()),        # unreviewed | accepted | rejected | edited | added (pipeline.review)
 ])
 
 STRATEGIES = pa.schema([
@@ -69,3 +70,9 @@ TABLES: dict[str, pa.Schema] = {
     "extractions": EXTRACTIONS,
     "strategies": STRATEGIES,
 }
+
+# Kept in each run folder beside the tables, not linked at the top: the extractions as the
+# machine made them, before reviewers' decisions (every `review` "unreviewed").  What a
+# later run reuses, what `load(reviewed=False)` and `evaluate` read.
+MACHINE_EXTRACTIONS = "machine_extractions"
+SCHEMAS: dict[str, pa.Schema] = {**TABLES, MACHINE_EXTRACTIONS: EXTRACTIONS}

@@ -21,6 +21,7 @@ class RunSettings:
     dask_local: bool = False  # a local Dask cluster of `workers` processes
     wait_for_lock: float = 0.0  # seconds to queue behind another run of the same out_dir
     show_progress: bool = False
+    reviews: Path | None = None  # reviewers' decisions; None: <out_dir>.reviews.sqlite beside out_dir
 
     @property
     def threads(self) -> int:

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 FIELDS = ("mission", "vision", "value", "goal")
+# An extraction's review status (the extractions table's `review` column).
+REVIEW_STATUSES = ("unreviewed", "accepted", "rejected", "edited", "added")
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,9 @@ class Extraction:
     sentence: int
     rule_id: str
     confidence: float
+    # What a reviewer decided (REVIEW_STATUSES); the machine's own output is "unreviewed".
+    # An "edited" item carries the reviewer's span and field, an "added" one has rule_id "review".
+    review: str = "unreviewed"
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 An hourly scheduled run over an unchanged folder is the common case.  It only
 has to hash the files and compare them with the published run: if every file
 has the same bytes, status and reason as there, and the model and the rules
-(with their code) are the ones that produced it, a full run would publish
-identical tables, so none is started and the output folder is left as it is.
+(with their code) are the ones that produced it, and reviewers decided nothing
+since, a full run would publish identical tables, so none is started and the
+output folder is left as it is.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from . import extract, ingest, incremental, store
 from .nlp import analyzer as nlp
+from .review.decisions import default_reviews_path, last_decision_id
 from .settings import RunSettings
 
 
@@ -34,6 +36,9 @@ def check_unchanged(settings: RunSettings) -> UnchangedRun | None:
     run_dir = store.resolve_run(settings.out_dir)
     if run_dir is None:
         return None
+    seen = (store.run_info(run_dir).get("review") or {}).get("last_decision", 0)
+    if last_decision_id(settings.reviews or default_reviews_path(settings.out_dir)) != seen:
+        return None  # decisions to apply
     previous = store.PreviousOutputs(run_dir)
     if {s.doc_id for s in sources} != set(previous.by_id):
         return None

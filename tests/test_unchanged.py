@@ -81,3 +81,14 @@ def test_cli_run_unchanged_input_imports_nothing_slow_and_keeps_outputs(publishe
     assert f"No changes: the 3 files in {settings.raw_dir} are as in run {before.name}" in done.stdout
     assert "loaded: []" in done.stdout
     assert store.resolve_run(settings.out_dir) == before
+
+
+def test_check_unchanged_decision_since_the_run_needs_a_run(published, tmp_path):
+    from pipeline.review.decisions import DecisionStore, NewDecision, default_reviews_path, text_sha256
+
+    settings = _copy(published, tmp_path)
+    docs = store.load(settings.out_dir)["documents"]
+    doc = docs[docs.status == "ok"].iloc[0]
+    DecisionStore(default_reviews_path(settings.out_dir)).add(
+        NewDecision(doc.doc_id, text_sha256(doc.text), "reviewed"), reviewer="test")
+    assert check_unchanged(settings) is None

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 from ..errors import OutputError, OutputLockedError
 from .layout import CURRENT, LOCK, REPORT, RUNS
-from .reader import PreviousOutputs, load, previous_run, read_results, read_tables, resolve_run, run_info
+from .reader import (PreviousOutputs, load, machine_extractions_path, previous_run, read_results, read_tables,
+                     resolve_run, run_info)
 from .rows import analysis_from_tokens, document_row, extraction_rows, strategy_row, token_rows
 from .writer import RunWriter, new_run_id, open_run, output_lock, write_report
 
 __all__ = [
     "CURRENT", "LOCK", "REPORT", "RUNS", "OutputError", "OutputLockedError", "PreviousOutputs", "RunWriter",
-    "analysis_from_tokens", "document_row", "extraction_rows", "load", "new_run_id", "open_run", "output_lock",
+    "analysis_from_tokens", "document_row", "machine_extractions_path", "extraction_rows", "load", "new_run_id", "open_run", "output_lock",
     "previous_run", "read_results", "read_tables", "resolve_run", "run_info", "strategy_row", "token_rows",
     "write_report",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -11,10 +12,10 @@ from typing import Iterable, Sequence
 import pyarrow.parquet as pq
 
 from ..errors import OutputError
-from ..schema import TABLES
+from ..schema import MACHINE_EXTRACTIONS, TABLES
 from ..types import DocumentMetadata, DocumentResult, Extraction, RawDocument, RunResults, StoredDocument, Strategy, WorkItem
 from .layout import CURRENT, RUNS
-from .rows import analysis_from_tokens
+from .rows import analysis_from_tokens, arrow_table, strategy_row
 
 if TYPE_CHECKING:
     import pandas as pd  # imported when a table is read: a check that reads none stays fast
@@ -53,15 +54,27 @@ def _rows(path: Path) -> list[dict]:
     return pq.read_table(path).to_pylist()
 
 
-def read_results(run_dir: Path) -> RunResults:
+def machine_extractions_path(run_dir: Path) -> Path:
+    """The run's extractions before review (runs older than reviews have only extractions.parquet)."""
+    path = run_dir / f"{MACHINE_EXTRACTIONS}.parquet"
+    return path if path.is_file() else run_dir / "extractions.parquet"
+
+
+def _extraction(row: dict) -> Extraction:
+    return Extraction(**{k: row[k] for k in Extraction.__dataclass_fields__ if k in row})
+
+
+def read_results(run_dir: Path, reviewed: bool = True) -> RunResults:
     """A run's documents, extractions and strategies as typed records (for the report).
 
     Nulls are None and list cells tuples; documents come sorted by doc_id, each
-    with its extractions in the order the run wrote them.
+    with its extractions in the order the run wrote them: as reviewed (the
+    tables), or with `reviewed=False` as the machine made them.
     """
     extractions: dict[str, list[Extraction]] = {}
-    for row in _rows(run_dir / "extractions.parquet"):
-        extractions.setdefault(row["doc_id"], []).append(Extraction(**row))
+    source = run_dir / "extractions.parquet" if reviewed else machine_extractions_path(run_dir)
+    for row in _rows(source):
+        extractions.setdefault(row["doc_id"], []).append(_extraction(row))
     strategies = {row["doc_id"]: Strategy(row["mission"], row["vision"], tuple(row["values"]), tuple(row["goals"]))
                   for row in _rows(run_dir / "strategies.parquet")}
     documents = []
@@ -76,8 +89,13 @@ def read_results(run_dir: Path) -> RunResults:
     return RunResults(tuple(documents))
 
 
-def load(out_dir: Path | str = "outputs", tables: Iterable[str] = tuple(TABLES)) -> dict[str, pd.DataFrame]:
+def load(out_dir: Path | str = "outputs", tables: Iterable[str] = tuple(TABLES),
+         reviewed: bool = True) -> dict[str, pd.DataFrame]:
     """Load the current run's tables as DataFrames, all from the same run.
+
+    The tables are as reviewed: extractions carry a `review` status (rejected
+    rows stay, marked), strategies leave rejected items out.  `reviewed=False`
+    gives the machine's own extractions and strategies instead.
 
     >>> from pipeline import load
     >>> tables = load("outputs"); tables["extractions"].head()
@@ -85,7 +103,29 @@ def load(out_dir: Path | str = "outputs", tables: Iterable[str] = tuple(TABLES))
     run = resolve_run(out_dir)
     if run is None:
         raise OutputError(f"no complete run in {out_dir}; run `python -m pipeline run --out-dir {out_dir}` first")
-    return read_tables(run, tables)
+    names = list(tables)
+    if reviewed:
+        return read_tables(run, names)
+    out = read_tables(run, [n for n in names if n not in ("extractions", "strategies")])
+    machine = pq.read_table(machine_extractions_path(run))
+    if "extractions" in names:
+        out["extractions"] = arrow_table([{**_extraction(r).__dict__} for r in machine.to_pylist()],
+                                         "extractions").to_pandas()
+    if "strategies" in names:
+        out["strategies"] = _machine_strategies(run, machine.to_pylist())
+    return {n: out[n] for n in names}
+
+
+def _machine_strategies(run_dir: Path, machine_rows: list[dict]) -> pd.DataFrame:
+    by_doc: dict[str, list[Extraction]] = {}
+    for row in machine_rows:
+        by_doc.setdefault(row["doc_id"], []).append(_extraction(row))
+    rows = []
+    for row in _rows(run_dir / "strategies.parquet"):
+        raw = RawDocument(row["doc_id"], "", None, "ok")
+        result = DocumentResult(raw, None, DocumentMetadata(row["region"]), tuple(by_doc.get(row["doc_id"], ())))
+        rows.append(strategy_row(result))
+    return arrow_table(rows, "strategies").to_pandas()
 
 
 def run_info(run_dir: Path) -> dict:
@@ -144,8 +184,10 @@ class PreviousOutputs:
     def _extractions_for(self, doc_ids: list[str]) -> dict[str, list[Extraction]]:
         if self.run_dir is None or not doc_ids:
             return {}
-        frame = pq.read_table(self.run_dir / "extractions.parquet", filters=[("doc_id", "in", doc_ids)]).to_pandas()
+        # The machine's own extractions: a reused document gets the decisions applied afresh.
+        frame = pq.read_table(machine_extractions_path(self.run_dir),
+                              filters=[("doc_id", "in", doc_ids)]).to_pandas()
         out: dict[str, list[Extraction]] = {}
         for row in frame.sort_values(["doc_id", "start", "field", "item"]).to_dict("records"):
-            out.setdefault(row["doc_id"], []).append(Extraction(**{k: row[k] for k in Extraction.__dataclass_fields__}))
+            out.setdefault(row["doc_id"], []).append(replace(_extraction(row), review="unreviewed"))
         return out

@@ -9,7 +9,7 @@ from typing import Iterable
 
 import pyarrow as pa
 
-from ..schema import TABLES
+from ..schema import SCHEMAS
 from ..types import Analysis, DocumentResult, Extraction, Sentence, Token
 
 if TYPE_CHECKING:
@@ -47,9 +47,11 @@ def extraction_rows(extractions: Iterable[Extraction]) -> list[dict]:
 
 
 def strategy_row(result: DocumentResult) -> dict:
+    """The document's strategy from its extractions in item order; rejected items left out."""
     by_field: dict[str, list[str]] = {"mission": [], "vision": [], "value": [], "goal": []}
     for e in result.extractions:
-        by_field[e.field].append(e.normalized)
+        if e.review != "rejected":
+            by_field[e.field].append(e.normalized)
     return {
         "doc_id": result.raw.doc_id, "region": result.metadata.region,
         "mission": " / ".join(by_field["mission"]) or None,
@@ -77,7 +79,7 @@ def analysis_from_tokens(doc_id: str, text: str, model: str, frame: pd.DataFrame
 
 
 def arrow_table(rows: list[dict] | dict[str, list], name: str) -> pa.Table:
-    schema = TABLES[name]
+    schema = SCHEMAS[name]
     if isinstance(rows, dict):
         return pa.Table.from_pydict(rows, schema=schema)
     return pa.Table.from_pylist(rows, schema=schema)

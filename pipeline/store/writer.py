@@ -7,25 +7,31 @@ import os
 import shutil
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import OutputError, OutputLockedError
-from ..schema import TABLES
+from ..schema import MACHINE_EXTRACTIONS, SCHEMAS, TABLES
 from ..types import DocumentResult, RunResults
 from .layout import CURRENT, LOCK, REPORT, RUNS
 from .reader import PreviousOutputs, read_results, resolve_run
 from .rows import arrow_table, document_row, extraction_rows, strategy_row, token_rows
+from ..review.decisions import Decision, default_reviews_path, read_decisions
+
+if TYPE_CHECKING:
+    from ..review.apply import ReviewedDocument
 
 
 class RunWriter:
     """Streams one run's tables into a staging folder; `commit` publishes them atomically."""
 
-    def __init__(self, out_dir: Path, run_id: str, previous: str | None):
+    def __init__(self, out_dir: Path, run_id: str, previous: str | None,
+                 decisions: Mapping[str, Sequence[Decision]] | None = None):
         self.out_dir = out_dir
         self.run_id = run_id
         self.previous = previous
@@ -37,6 +43,9 @@ class RunWriter:
         self.counts = {"ok": 0, "rejected": 0, "skipped": 0, "reused_analysis": 0, "analyzed": 0}
         self.field_counts = {"mission": 0, "vision": 0, "value": 0, "goal": 0}
         self._finished = False
+        # Reviewers' decisions by doc_id, applied to every document written (pipeline.review).
+        self.decisions = decisions or {}
+        self.reviews: dict[str, ReviewedDocument] = {}
 
     def count(self, key: str) -> None:
         """Add one to a run count recorded in run.json (analyzed, reused_analysis, ...)."""
@@ -44,7 +53,7 @@ class RunWriter:
 
     def _write(self, name: str, table: pa.Table) -> None:
         if name not in self._writers:
-            self._writers[name] = pq.ParquetWriter(self.staging / f"{name}.parquet", TABLES[name])
+            self._writers[name] = pq.ParquetWriter(self.staging / f"{name}.parquet", SCHEMAS[name])
         if table.num_rows:
             self._writers[name].write_table(table)
 
@@ -55,16 +64,30 @@ class RunWriter:
         if result.analysis is not None:
             self._write("tokens", arrow_table(token_rows(result.analysis), "tokens"))
         if result.raw.status == "ok":
-            self._write("extractions", arrow_table(extraction_rows(result.extractions), "extractions"))
-            self._strategies.append(strategy_row(result))
-            for e in result.extractions:
-                self.field_counts[e.field] += 1
+            self._write(MACHINE_EXTRACTIONS, arrow_table(extraction_rows(result.extractions), MACHINE_EXTRACTIONS))
+            reviewed = self._reviewed(result)
+            self._write("extractions", arrow_table(extraction_rows(reviewed.extractions), "extractions"))
+            self._strategies.append(strategy_row(reviewed))
+            for e in reviewed.extractions:
+                if e.review != "rejected":
+                    self.field_counts[e.field] += 1
+
+    def _reviewed(self, result: DocumentResult) -> DocumentResult:
+        """`result` with the reviewers' decisions on it applied (the machine's items, statuses set)."""
+        from ..review.apply import apply_decisions, sentence_locator
+
+        sentences = [(s.start, s.end) for s in result.analysis.sentences] if result.analysis else []
+        state = apply_decisions(result.raw.doc_id, result.raw.text or "", result.extractions,
+                                self.decisions.get(result.raw.doc_id, ()), sentence_locator(sentences))
+        if self.decisions.get(result.raw.doc_id):
+            self.reviews[result.raw.doc_id] = state
+        return replace(result, extractions=state.extractions)
 
     def finish_tables(self) -> None:
         """Close the streamed tables and write the per-document ones (idempotent)."""
         if self._finished:
             return
-        for name in ("tokens", "extractions"):
+        for name in ("tokens", "extractions", MACHINE_EXTRACTIONS):
             self._write(name, arrow_table([], name))
         for writer in self._writers.values():
             writer.close()
@@ -73,6 +96,17 @@ class RunWriter:
         strategies = sorted(self._strategies, key=lambda r: r["doc_id"])
         pq.write_table(arrow_table(strategies, "strategies"), self.staging / "strategies.parquet")
         self._finished = True
+
+    def review_counts(self) -> dict[str, int]:
+        """Decisions applied in this run: documents reviewed, items by status, stale decisions."""
+        out = {"documents_reviewed": sum(1 for r in self.reviews.values() if r.reviewed),
+               # the newest decision this run saw: a later decision means the tables are out of date
+               "last_decision": max((d.id for ds in self.decisions.values() for d in ds), default=0)}
+        for state in self.reviews.values():
+            for key, n in state.counts().items():
+                if key != "unreviewed":
+                    out[key] = out.get(key, 0) + n
+        return out
 
     def staged_results(self) -> RunResults:
         """This run's results before they are published (for the report)."""
@@ -84,7 +118,7 @@ class RunWriter:
         if report_html is not None:
             (self.staging / REPORT).write_text(report_html, encoding="utf-8")
         info = {**info, "run_id": self.run_id, "previous_run": self.previous,
-                "counts": self.counts, "extractions": self.field_counts}
+                "counts": self.counts, "extractions": self.field_counts, "review": self.review_counts()}
         (self.staging / "run.json").write_text(json.dumps(info, indent=2, default=str), encoding="utf-8")
         _fsync_tree(self.staging)
         final = self.out_dir / RUNS / self.run_id
@@ -203,8 +237,12 @@ def new_run_id(now: datetime, out_dir: Path) -> str:
 
 
 @contextmanager
-def open_run(out_dir: Path | str, wait_seconds: float = 0.0) -> Iterator[tuple[RunWriter, PreviousOutputs]]:
+def open_run(out_dir: Path | str, wait_seconds: float = 0.0, reviews: Path | str | None = None
+             ) -> Iterator[tuple[RunWriter, PreviousOutputs]]:
     """Lock `out_dir`, give a writer for the new run and the previous outputs.
+
+    The writer applies the reviewers' decisions in `reviews` (default: the
+    `<out_dir>.reviews.sqlite` beside the folder; none when it does not exist).
 
     The caller must call `writer.commit(...)`; if the block raises, nothing
     is published and the staging folder is removed.
@@ -221,8 +259,9 @@ def open_run(out_dir: Path | str, wait_seconds: float = 0.0) -> Iterator[tuple[R
         _remove_stale_staging(out_dir)
         current = resolve_run(out_dir)
         previous = PreviousOutputs(current)
+        decisions = read_decisions(reviews if reviews is not None else default_reviews_path(out_dir))
         writer = RunWriter(out_dir, new_run_id(datetime.now(timezone.utc), out_dir),
-                           current.name if current else None)
+                           current.name if current else None, decisions)
         try:
             yield writer, previous
         except BaseException:
