@@ -235,14 +235,19 @@ def models_evaluate(
     model: str = typer.Option("auto"),
     threads: Optional[int] = typer.Option(None),
     lexicon: bool = typer.Option(True, help="Use the full-form lexicon for words the lemmatizer never saw."),
+    spacy_model: Optional[str] = typer.Option(None, "--spacy", help="Score this spaCy model instead, the same way "
+                                              "(e.g. spacy_fi_experimental_web_md from `pip install '.[bench]'`)."),
 ) -> None:
     """Score the analyzer with the CoNLL 2018 evaluator: tokens, sentences, words, UPOS, lemmas."""
     from .nlp.analyzer import Analyzer
-    from .nlp.conllu_eval import evaluate_conllu
+    from .nlp.conllu_eval import evaluate_conllu, evaluate_spacy
 
     if not conllu.is_file():
         raise FileNotFoundError(f"no such CoNLL-U file: {conllu}")
-    result = evaluate_conllu(Analyzer(models_dir, model, threads, lexicon=lexicon), conllu)
+    if spacy_model:
+        result = evaluate_spacy(spacy_model, conllu)
+    else:
+        result = evaluate_conllu(Analyzer(models_dir, model, threads, lexicon=lexicon), conllu)
     if as_json:
         typer.echo(json.dumps({k: result[k] for k in ("tokens", "sentences", "words", "upos", "lemmas", "tokens_per_s")}))
     else:

@@ -161,3 +161,17 @@ def test_analyzer_load_called_twice_builds_stanza_pipeline_once(monkeypatch):
     assert isinstance(first, FakePipeline)
     assert analyzer.load() is first
     assert len(built) == 1 and built[0]["download_method"] is None
+
+
+def test_spacy_conllu_sentences_and_spacing_written_like_the_analyzers():
+    import spacy
+
+    from pipeline.nlp.conllu_eval import spacy_conllu
+
+    nlp = spacy.blank("fi")
+    nlp.add_pipe("sentencizer")
+    conllu = spacy_conllu([nlp("Arvot: rohkeus. Visio on hyvä.")])
+    sentences = [block.splitlines() for block in conllu.strip().split("\n\n")]
+    assert [[line.split("\t")[1] for line in s] for s in sentences] == [["Arvot", ":", "rohkeus", "."],
+                                                                       ["Visio", "on", "hyvä", "."]]
+    assert sentences[0][0].endswith("SpaceAfter=No") and sentences[0][1].endswith("\t_")

@@ -56,26 +56,65 @@ def _strip_hash(conllu_text: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def evaluate_conllu(analyzer: Analyzer, conllu_path: Path) -> dict:
+def spacy_conllu(docs) -> str:
+    """CoNLL-U of spaCy documents, written the way `to_conllu` writes the analyzer's."""
+    out = io.StringIO()
+    for doc in docs:
+        for sent in doc.sents:
+            words = [t for t in sent if not t.is_space]
+            for n, tok in enumerate(words, 1):
+                misc = "_" if tok.whitespace_ or tok.i + 1 >= len(doc) or doc[tok.i + 1].is_space else "SpaceAfter=No"
+                head, rel = (0, "root") if n == 1 else (1, "dep")
+                out.write(f"{n}\t{tok.text}\t{tok.lemma_ or '_'}\t{tok.pos_ or 'X'}\t_\t_\t{head}\t{rel}\t_\t{misc}\n")
+            if words:
+                out.write("\n")
+    return out.getvalue()
+
+
+def _score(conllu_path: Path, system_conllu: str) -> dict:
     from udtools import udeval
 
+    with tempfile.TemporaryDirectory() as tmp:
+        gold_path, sys_path = Path(tmp) / "gold.conllu", Path(tmp) / "system.conllu"
+        gold_path.write_text(_strip_hash(conllu_path.read_text(encoding="utf-8")), encoding="utf-8")
+        sys_path.write_text(system_conllu, encoding="utf-8")
+        return udeval.evaluate(udeval.load_conllu_file(str(gold_path)), udeval.load_conllu_file(str(sys_path)))
+
+
+def evaluate_spacy(model_name: str, conllu_path: Path) -> dict:
+    """spaCy's Finnish model (the reference a user could install instead) measured exactly as the analyzer is."""
+    import spacy
+
+    texts = raw_documents(conllu_path)
+    nlp = spacy.load(model_name)
+    list(nlp.pipe(texts[:1]))  # first call: lazy initialisation, like the analyzer's load
+    started = time.perf_counter()
+    docs = list(nlp.pipe(texts))
+    seconds = time.perf_counter() - started
+    n_tokens = sum(1 for d in docs for t in d if not t.is_space)
+    result = _score(conllu_path, spacy_conllu(docs))
+    return {**_scores(result), "tokens_per_s": round(n_tokens / seconds, 1) if seconds else None,
+            "n_tokens": n_tokens, "seconds": round(seconds, 2),
+            "model": f"{model_name} {getattr(nlp, 'meta', {}).get('version', '')} ({'+'.join(nlp.pipe_names)})",
+            "file": str(conllu_path)}
+
+
+def _scores(result) -> dict:
+    return {key: round(result[name].f1, 4) for key, name in
+            (("tokens", "Tokens"), ("sentences", "Sentences"), ("words", "Words"), ("upos", "UPOS"),
+             ("lemmas", "Lemmas"))}
+
+
+def evaluate_conllu(analyzer: Analyzer, conllu_path: Path) -> dict:
     texts = raw_documents(conllu_path)
     analyzer.load()  # loading the model and the lexicon is not analysis: tokens/s excludes it
     started = time.perf_counter()
     analyses = analyzer.analyze_many([(f"doc{i}", t) for i, t in enumerate(texts)])
     seconds = time.perf_counter() - started
     n_tokens = sum(len(a.tokens) for a in analyses)
-    with tempfile.TemporaryDirectory() as tmp:
-        gold_path, sys_path = Path(tmp) / "gold.conllu", Path(tmp) / "system.conllu"
-        gold_path.write_text(_strip_hash(conllu_path.read_text(encoding="utf-8")), encoding="utf-8")
-        sys_path.write_text(to_conllu(analyses), encoding="utf-8")
-        result = udeval.evaluate(udeval.load_conllu_file(str(gold_path)), udeval.load_conllu_file(str(sys_path)))
+    result = _score(conllu_path, to_conllu(analyses))
     return {
-        "tokens": round(result["Tokens"].f1, 4),
-        "sentences": round(result["Sentences"].f1, 4),
-        "words": round(result["Words"].f1, 4),
-        "upos": round(result["UPOS"].f1, 4),
-        "lemmas": round(result["Lemmas"].f1, 4),
+        **_scores(result),
         "tokens_per_s": round(n_tokens / seconds, 1) if seconds else None,
         "n_tokens": n_tokens,
         "seconds": round(seconds, 2),
