@@ -175,3 +175,31 @@ def test_spacy_conllu_sentences_and_spacing_written_like_the_analyzers():
     assert [[line.split("\t")[1] for line in s] for s in sentences] == [["Arvot", ":", "rohkeus", "."],
                                                                        ["Visio", "on", "hyvä", "."]]
     assert sentences[0][0].endswith("SpaceAfter=No") and sentences[0][1].endswith("\t_")
+
+
+@pytest.mark.model
+def test_analyzer_domain_words_get_their_base_forms():
+    """The words the extraction rules are written over, in the inflected forms strategy texts use."""
+    from pipeline.nlp.analyzer import get_analyzer
+
+    text = ("Hyvinvointialueen strategia hyväksyttiin. Sitoudumme strategiaan kymmeneksi vuodeksi. "
+            "Hyvinvointialuestrategia ulottuu kymmenen vuotta eteenpäin. Arvomme ohjaavat työtämme. "
+            "Panostamme yhdenvertaisuuteen ja oikeudenmukaisuuteen.")
+    lemmas = {t.text: t.lemma for t in get_analyzer(REPO / "models").analyze("d", text).tokens}
+    assert {w: lemmas[w] for w in ("strategia", "strategiaan", "Hyvinvointialueen", "Hyvinvointialuestrategia",
+                                   "vuotta", "Arvomme", "yhdenvertaisuuteen", "oikeudenmukaisuuteen")} == {
+        "strategia": "strategia", "strategiaan": "strategia", "Hyvinvointialueen": "hyvinvointialue",
+        "Hyvinvointialuestrategia": "hyvinvointialuestrategia", "vuotta": "vuosi", "Arvomme": "arvo",
+        "yhdenvertaisuuteen": "yhdenvertaisuus", "oikeudenmukaisuuteen": "oikeudenmukaisuus"}
+
+
+@pytest.mark.parametrize("word,upos,expected", [
+    ("hyvinvointialuestrategiaan", "NOUN", "hyvinvointialuestrategia"),  # last part inflected
+    ("sote-palvelujen", "NOUN", "sote-palvelu"),                        # hyphenated compound
+    ("strategiaan", "VERB", None),                                       # only nouns and adjectives
+    ("xyzqwertyabc", "NOUN", None),                                      # no listed final part
+])
+def test_compound_lemma_final_part_inflects_first_parts_kept(word, upos, expected):
+    from pipeline.nlp.analyzer import compound_lemma
+
+    assert compound_lemma(word, upos) == expected

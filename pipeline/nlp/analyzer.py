@@ -143,6 +143,29 @@ def lexicon_lemma(word: str, upos: str = "X") -> str | None:
     return None
 
 
+COMPOUND_TAGS = ("NOUN", "ADJ")
+MIN_COMPOUND_PART = 4  # shorter final parts ("alue" is 4) match inside too many unrelated words
+
+
+@lru_cache(maxsize=200_000)
+def compound_lemma(word: str, upos: str) -> str | None:
+    """The lemma of a compound the lexicon does not list, from its final part.
+
+    A Finnish compound inflects only in its last part ("hyvinvointialuestrategiaan"
+    = "hyvinvointialue" + "strategiaan"), so its lemma is the first parts as written
+    plus the last part's lemma.  The longest final part the lexicon lists wins;
+    both parts must be at least `MIN_COMPOUND_PART` letters.
+    """
+    if upos not in COMPOUND_TAGS or not word.isalpha() and "-" not in word:
+        return None
+    lower = word.lower()
+    for i in range(MIN_COMPOUND_PART, len(lower) - MIN_COMPOUND_PART + 1):
+        head = lexicon_lemma(lower[i:], upos)
+        if head:
+            return lower[:i] + head
+    return None
+
+
 def fallback_lemma(word: str, upos: str) -> str:
     # The surface form is the safest base form we have: right for every
     # nominative singular, and it never invents characters.
@@ -263,7 +286,7 @@ class Analyzer:
         if not self.lexicon or upos in ("PUNCT", "NUM", "SYM") or word in self._known \
                 or word.lower() in self._known:
             return None
-        return lexicon_lemma(word, upos or "X") or None
+        return lexicon_lemma(word, upos or "X") or compound_lemma(word, upos or "X") or None
 
     def lemma_for(self, word: str, lemma: str | None, upos: str) -> str:
         """The final lemma: Stanza's, or for a word its lemmatizer never saw, the lexicon's; then cleaned."""
