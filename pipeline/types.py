@@ -92,6 +92,11 @@ class DocumentMetadata:
     decided_on: str | None = None  # ISO date of the council's decision
     decided_by: str | None = None  # aluevaltuusto | aluehallitus | ...
     period: str | None = None  # e.g. "2026–2029", "vuoteen 2025"
+    # Who the text is by: `region` is the organisation's name (official name for the registry's
+    # counties and Helsinki), `organisation_id` its stable id (pipeline/rules/organisations.yaml,
+    # else the slug of its name), `organisation_kind` the head of its name (hyvinvointialue, kaupunki, ...).
+    organisation_id: str | None = None
+    organisation_kind: str | None = None
 
 
 @dataclass(frozen=True)
