@@ -142,10 +142,30 @@ class StoredDocument:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One row of the change history: what one run changed in a document or an extraction."""
+
+    run_id: str
+    committed_at: datetime
+    previous_run: str | None  # None: the first run (everything was added)
+    object: str  # "document" | "extraction"
+    change: str  # "added" | "changed" | "removed"
+    doc_id: str
+    field: str | None = None  # extractions only
+    normalized: str | None = None
+    text: str | None = None
+    detail: str | None = None  # "content", "status ok → rejected", "text", the rule id, ...
+
+
+@dataclass(frozen=True)
 class RunResults:
-    """A run's results as the store hands them back (for the report), documents sorted by doc_id."""
+    """A run's results as the store hands them back (for the report), documents sorted by doc_id.
+
+    `history` is the change history up to and including this run, oldest first.
+    """
 
     documents: tuple[StoredDocument, ...] = ()
+    history: tuple[Change, ...] = ()
 
 
 @dataclass(frozen=True)
