@@ -26,7 +26,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from .highlight import FIELD_LABELS, confidence_str, highlight_html
-from .types import FIELDS, Extraction, RunResults, StoredDocument, Strategy
+from .types import FIELDS, Change, Extraction, RunResults, StoredDocument, Strategy
 
 __all__ = ["diff_runs", "highlight_html", "render_report"]
 
@@ -109,6 +109,34 @@ def diff_runs(current: RunResults, previous: RunResults | None) -> dict:
 
 
 # --------------------------------------------------------------------------- view model
+
+
+HISTORY_RUNS = 20  # runs with changes shown, newest first
+HISTORY_ROWS = 200  # changes shown per run
+
+
+def _history_view(history: tuple[Change, ...], current_run: str | None = None) -> dict:
+    """The change history grouped by run, newest first, with a one-line summary per run."""
+    by_run: dict[str, list[Change]] = {}
+    for c in history:
+        by_run.setdefault(c.run_id, []).append(c)
+    ordered = sorted(by_run.values(), key=lambda cs: (cs[0].committed_at, cs[0].run_id), reverse=True)
+    runs = []
+    for changes in ordered[:HISTORY_RUNS]:
+        first = changes[0]
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for c in changes:
+            counts[(c.object, c.change)] += 1
+        summary = ", ".join(f"{n} {obj}{'s' if n != 1 else ''} {change}" for (obj, change), n in sorted(counts.items()))
+        since = f"run {first.previous_run}" if first.previous_run else "nothing (first run)"
+        runs.append({"run_id": first.run_id, "committed_at": first.committed_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                     "since": since, "summary": summary, "changes": changes[:HISTORY_ROWS],
+                     "more": max(0, len(changes) - HISTORY_ROWS)})
+    last = runs[0]["run_id"] if runs else None
+    quiet = runs[0]["committed_at"] if runs and current_run and last != current_run else None
+    return {"runs": runs, "hidden_runs": max(0, len(ordered) - HISTORY_RUNS), "last_change": last,
+            "quiet_since": quiet}
+
 
 
 def _extraction_view(e: Extraction, i: int, anchor: str, text: str | None) -> dict:
@@ -265,6 +293,7 @@ def render_report(current: RunResults, previous: RunResults | None = None, run_i
         names=names,
         prev_regions=prev_regions,
         cross=_cross_county(docs),
+        history=_history_view(current.history, (run_info or {}).get("run_id")),
         info_items=info_items,
         title_suffix=" · ".join(str(b) for b in title_bits),
     )

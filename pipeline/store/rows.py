@@ -92,10 +92,12 @@ def values_rows(documents: Iterable[Mapping], values: Mapping[str, list[str]], r
     on ties (or when neither is stated) the greater doc_id.  A document whose
     organisation is not recognised stands for itself (organisation_id null).
     """
-    by_org: dict[str, list[Mapping]] = {}
+    # Recognised organisations first (by id), then the unrecognised documents (by doc_id).
+    by_org: dict[tuple[int, str], list[Mapping]] = {}
     for doc in documents:
         if values.get(doc["doc_id"]):
-            by_org.setdefault(doc.get("organisation_id") or f"\0{doc['doc_id']}", []).append(doc)
+            key = (0, doc["organisation_id"]) if doc.get("organisation_id") else (1, doc["doc_id"])
+            by_org.setdefault(key, []).append(doc)
     rows = []
     for key in sorted(by_org):
         docs = by_org[key]
