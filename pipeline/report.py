@@ -26,6 +26,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from .highlight import FIELD_LABELS, confidence_str, highlight_html
+from .store.rows import values_rows
 from .types import FIELDS, Change, Extraction, RunResults, StoredDocument, Strategy
 
 __all__ = ["diff_runs", "highlight_html", "render_report"]
@@ -219,6 +220,29 @@ def _cross_county(docs: list[dict]) -> dict:
     return {"columns": cols, "rows": rows, "n_orgs": len({c["org"] for c in cols})}
 
 
+def _concepts(current: RunResults, docs: list[dict]) -> dict:
+    """Value concepts x organisations sharing them, from each organisation's latest strategy (as values.parquet)."""
+    anchors = {d["doc_id"]: d["anchor"] for d in docs if d["section"]}
+    rows = [{"doc_id": d.raw.doc_id, "organisation_id": d.metadata.organisation_id,
+             "organisation_name": d.metadata.region, "organisation_kind": d.metadata.organisation_kind,
+             "decided_on": d.metadata.decided_on, "period": d.metadata.period} for d in current.documents
+            if d.raw.status == "ok" and d.strategy is not None]
+    values = {d.raw.doc_id: list(d.strategy.values) for d in current.documents if d.strategy is not None}
+    by_concept: dict[str, dict] = {}
+    orgs = set()
+    for r in values_rows(rows, values):
+        org = r["organisation_id"] or r["doc_id"]
+        orgs.add(org)
+        entry = by_concept.setdefault(r["concept"], {"concept": r["concept"], "forms": set(), "orgs": {}})
+        if r["value"] != r["concept"]:
+            entry["forms"].add(r["value"])
+        entry["orgs"].setdefault(org, {"name": r["organisation_name"] or r["doc_id"], "anchor": anchors.get(r["doc_id"])})
+    out = [{"concept": e["concept"], "forms": sorted(e["forms"]), "count": len(e["orgs"]),
+            "orgs": sorted(e["orgs"].values(), key=lambda o: o["name"].casefold())} for e in by_concept.values()]
+    out.sort(key=lambda r: (-r["count"], r["concept"].casefold()))
+    return {"rows": out, "n_orgs": len(orgs), "max_count": max((r["count"] for r in out), default=1)}
+
+
 def _run_info_items(run_info: Mapping | None) -> list[tuple[str, str]]:
     """(label, value) pairs for the header; `counts` (a dict) becomes one entry."""
     if not run_info:
@@ -293,6 +317,7 @@ def render_report(current: RunResults, previous: RunResults | None = None, run_i
         names=names,
         prev_regions=prev_regions,
         cross=_cross_county(docs),
+        concepts=_concepts(current, docs),
         history=_history_view(current.history, (run_info or {}).get("run_id")),
         info_items=info_items,
         title_suffix=" · ".join(str(b) for b in title_bits),
