@@ -36,6 +36,7 @@ RUN_INFO_ORDER = ("run_id", "started_at", "finished_at", "raw_dir", "out_dir", "
 RUN_INFO_LABELS = {"run_id": "Run", "started_at": "Started", "finished_at": "Finished", "raw_dir": "Input",
                    "out_dir": "Output", "model": "Model", "rules_version": "Rules"}
 TRUNCATE = 90
+LOW_CONFIDENCE = 0.6  # extractions below this are flagged in the overview
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -318,6 +319,9 @@ def render_report(current: RunResults, previous: RunResults | None = None, run_i
         prev_regions=prev_regions,
         cross=_cross_county(docs),
         concepts=_concepts(current, docs),
+        overview_flags={"changed": sorted(diff["new"] + diff["changed"]), "threshold": LOW_CONFIDENCE,
+                        "low": sorted(d["doc_id"] for d in docs
+                                      if any(e["confidence"] < LOW_CONFIDENCE for e in d["extractions"]))},
         history=_history_view(current.history, (run_info or {}).get("run_id")),
         info_items=info_items,
         title_suffix=" · ".join(str(b) for b in title_bits),

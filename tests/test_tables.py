@@ -135,3 +135,17 @@ def test_extractions_concept_column_only_for_values(tmp_path):
     _publish(tmp_path, [_doc("a", ("vastuullinen",))])
     ext = load(tmp_path, ["extractions"])["extractions"]
     assert ext[["normalized", "concept"]].values.tolist() == [["vastuullinen", "vastuullisuus"]]
+
+
+def test_report_values_by_concept_counts_organisations_not_documents(tmp_path):
+    import re
+
+    from pipeline.report import render_report
+
+    final = _publish(tmp_path, [_doc("a1", ("vastuullinen",), decided_on="2020-01-01"),
+                                _doc("a2", ("vastuullisuus",), decided_on="2024-01-01"),
+                                _doc("b", ("vastuullisesti",), org="muun-kunta")])
+    html = render_report(store.read_results(final))
+    section = html[html.index('id="concepts"'):html.index("</section>", html.index('id="concepts"'))]
+    row = re.search(r"<th scope=\"row\">vastuullisuus.*?</tr>", section, re.S).group(0)
+    assert 'data-sort="2"' in row and "vastuullisesti" in row  # two organisations, forms listed
