@@ -21,13 +21,15 @@ except ImportError:  # pragma: no cover - tests/ not a package
 pytestmark = pytest.mark.browser
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
-VALUES = ("vastuullisuus", "rohkeus", "luottamus", "avoimuus", "yhdenvertaisuus", "turvallisuus")
+VALUES = ("kunnioitamme asiakkaan itsemääräämisoikeutta ja valinnanvapautta", "yhteistyöhakuisesti",
+          "asiakaslähtöisyys", "ammatillisesti",
+          "yhdenvertaisuus", "oikeudenmukaisuus")
 
 
 def _doc(i: int) -> StoredDocument:
-    doc_id = f"{i:02d}_organisaatio-{i}"
+    doc_id = f"{i:02d}_organisaatio-{i}-strategiaesitys-aluehallitukseen-2025"
     values = VALUES[i % 3: i % 3 + 3]
-    mission = f"Turvaamme asukkaiden hyvinvoinnin alueella {i}."
+    mission = f"Turvaamme asukkaiden hyvinvoinnin, terveyden ja turvallisuuden elämän kaikissa vaiheissa alueella {i}"
     text = f"Missio: {mission} Arvot: {', '.join(values)}."
     exts = [Extraction(doc_id, "mission", 1, mission, mission, 8, 8 + len(mission), 0, "mission.label",
                        0.5 if i % 10 == 0 else 0.9)]
@@ -35,7 +37,7 @@ def _doc(i: int) -> StoredDocument:
     for k, v in enumerate(values, 1):
         exts.append(Extraction(doc_id, "value", k, v, v, pos, pos + len(v), 0, "value.label", 0.9))
         pos += len(v) + 2
-    vision = "Paras paikka elää" if i % 2 else None
+    vision = "Vaikuttavat palvelut ja vahva yhteistyö tekevät alueesta parhaan paikan elää" if i % 2 else None
     raw = RawDocument(doc_id, f"{doc_id}.txt", f"{i:064d}", "ok", None, text, "utf-8", "fi", len(text))
     meta = DocumentMetadata(f"Organisaation {i} hyvinvointialue", "2025-06-01", "aluevaltuusto", "2026–2029",
                             organisation_id=f"org-{i}", organisation_kind="hyvinvointialue")
@@ -53,14 +55,17 @@ def big_report(tmp_path_factory):
     return path
 
 
-def test_report_browser_800px_overview_shows_extraction_columns(browser, big_report, tmp_path):
-    page, problems, _ = open_page(browser, big_report, width=800, height=900)
+@pytest.mark.parametrize("width", [800, 1400])
+def test_report_browser_overview_shows_extraction_columns_at_width(browser, big_report, tmp_path, width):
+    page, problems, _ = open_page(browser, big_report, width=width, height=900)
     try:
         for label in ("Mission", "Vision", "Values", "Goals"):
             box = page.locator("#overview-table thead th", has_text=label).first.bounding_box()
             assert box is not None and box["width"] > 0, label
-            assert box["x"] + box["width"] <= 800, f"{label} column ends at {box['x'] + box['width']:.0f}px"
-        save(page, "report-overview-800px.png", tmp_path)
+            assert box["x"] + box["width"] <= width, f"{label} column ends at {box['x'] + box['width']:.0f}px"
+        scroller = page.locator("#overview .table-scroll")
+        assert scroller.evaluate("el => el.scrollWidth - el.clientWidth") <= 1  # nothing hidden to the right
+        save(page, f"report-overview-{width}px.png", tmp_path)
         assert not problems, problems
     finally:
         page.close()
@@ -80,7 +85,7 @@ def test_report_browser_filter_by_field_and_changed_hides_rows(browser, big_repo
         page.check("#ov-low")
         assert page.locator(visible).count() == 6  # 0, 10, ..., 50 have a 0.5 extraction
         page.uncheck("#ov-low")
-        page.fill("#ov-q", "organisaatio-42")
+        page.fill("#ov-q", "organisaatio-42-")
         assert page.locator(visible).count() == 1
         save(page, "report-overview-1400px-filtered.png", tmp_path)
         assert "1 of 55" in page.locator("#ov-count").inner_text()

@@ -47,7 +47,7 @@ def test_load_typed_columns_categorical_date_and_lists(tmp_path):
                           (ext, "rule_id"), (docs, "run_id")):
         assert isinstance(frame[column].dtype, pd.CategoricalDtype), column
     assert list(ext["field"].cat.categories) == ["mission", "vision", "value", "goal"]
-    assert str(docs["decided_on"].dtype).startswith("datetime64")
+    assert str(docs["decided_on"].dtype) == "datetime64[s]" and str(t["values"]["decided_on"].dtype) == "datetime64[s]"
     assert docs.loc[0, "decided_on"] == pd.Timestamp("2025-06-01") and pd.isna(docs.loc[1, "decided_on"])
     assert type(t["strategies"].loc[0, "values"]) is list and type(docs.loc[0, "notes"]) is list
     # The file itself stores a date, so other readers (pyarrow, duckdb, polars) see one too.

@@ -67,7 +67,7 @@ def typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
             frame[column] = pd.Categorical(frame[column], categories=[*known, *seen], ordered=column == "field")
     for column in DATES.get(name, ()):
         if column in frame:
-            frame[column] = pd.to_datetime(frame[column])
+            frame[column] = pd.to_datetime(frame[column]).astype("datetime64[s]")
     for column in LISTS.get(name, ()):
         if column in frame:
             frame[column] = pd.Series([None if v is None else list(v) for v in frame[column]], index=frame.index,
