@@ -15,7 +15,7 @@ MODELS = ROOT / "models"
 SAMPLES = ROOT / "raw_texts"
 
 # Columns that legitimately differ between two runs.
-VOLATILE = {"processed_at"}
+VOLATILE = {"processed_at", "run_id"}  # when and in which run, not what
 SORT_KEYS = {"documents": ["doc_id"], "tokens": ["doc_id", "token"],
              "extractions": ["doc_id", "field", "item"], "strategies": ["doc_id"]}
 
