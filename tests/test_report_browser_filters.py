@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from pipeline.concepts import concept_of
 from pipeline.report import render_report
 from pipeline.types import (Analysis, DocumentMetadata, Extraction, RawDocument, RunResults, Sentence,
                             StoredDocument, Strategy)
@@ -103,6 +104,21 @@ def test_report_browser_overview_header_sticks_when_scrolled(browser, big_report
         box = scroller.bounding_box()
         assert header is not None and box is not None and abs(header["y"] - box["y"]) <= 2
         assert abs(header["x"] - box["x"]) <= 2  # the first column stays too
+        assert not problems, problems
+    finally:
+        page.close()
+
+
+def test_report_browser_values_comparison_fits_window_at_55_organisations(browser, big_report):
+    page, problems, _ = open_page(browser, big_report, width=1400, height=900)
+    try:
+        # The wide values x documents matrix starts collapsed; the concept list fits the window.
+        assert page.locator("details.cross-matrix").get_attribute("open") is None
+        width = page.locator("#concepts table").bounding_box()["width"]
+        stated = {concept_of(v) for i in range(55) for v in VALUES[i % 3: i % 3 + 3]}
+        assert width <= 1400 and page.locator("#concepts tbody tr").count() == len(stated)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1
         assert not problems, problems
     finally:
         page.close()
