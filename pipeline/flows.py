@@ -110,7 +110,8 @@ def ingest_strategies(
     keys = runner.RunKeys(nlp.get_analyzer(models_dir, model, threads).model_name, extract.rules_version())
 
     sources = discover_task(raw_dir)
-    with store.open_run(out_dir, wait_for_lock, settings.reviews) as (writer, previous), \
+    with store.open_run(out_dir, wait_for_lock, settings.reviews, {"model": keys.model, "rules_version": keys.rules}) \
+            as (writer, previous), \
             _worker_pool(workers, models_dir, model, threads) as pool:
         known_languages = previous.languages_by_sha256()
         raws: list[RawDocument] = []

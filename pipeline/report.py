@@ -26,7 +26,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from .highlight import FIELD_LABELS, confidence_str, highlight_html
-from .types import FIELDS, Extraction, RunResults, StoredDocument, Strategy
+from .store.rows import values_rows
+from .types import FIELDS, Change, Extraction, RunResults, StoredDocument, Strategy
 
 if TYPE_CHECKING:
     from .review.apply import ReviewedDocument
@@ -38,6 +39,7 @@ RUN_INFO_ORDER = ("run_id", "started_at", "finished_at", "raw_dir", "out_dir", "
 RUN_INFO_LABELS = {"run_id": "Run", "started_at": "Started", "finished_at": "Finished", "raw_dir": "Input",
                    "out_dir": "Output", "model": "Model", "rules_version": "Rules"}
 TRUNCATE = 90
+LOW_CONFIDENCE = 0.6  # extractions below this are flagged in the overview
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -112,6 +114,34 @@ def diff_runs(current: RunResults, previous: RunResults | None) -> dict:
 
 
 # --------------------------------------------------------------------------- view model
+
+
+HISTORY_RUNS = 20  # runs with changes shown, newest first
+HISTORY_ROWS = 200  # changes shown per run
+
+
+def _history_view(history: tuple[Change, ...], current_run: str | None = None) -> dict:
+    """The change history grouped by run, newest first, with a one-line summary per run."""
+    by_run: dict[str, list[Change]] = {}
+    for c in history:
+        by_run.setdefault(c.run_id, []).append(c)
+    ordered = sorted(by_run.values(), key=lambda cs: (cs[0].committed_at, cs[0].run_id), reverse=True)
+    runs = []
+    for changes in ordered[:HISTORY_RUNS]:
+        first = changes[0]
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for c in changes:
+            counts[(c.object, c.change)] += 1
+        summary = ", ".join(f"{n} {obj}{'s' if n != 1 else ''} {change}" for (obj, change), n in sorted(counts.items()))
+        since = f"run {first.previous_run}" if first.previous_run else "nothing (first run)"
+        runs.append({"run_id": first.run_id, "committed_at": first.committed_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                     "since": since, "summary": summary, "changes": changes[:HISTORY_ROWS],
+                     "more": max(0, len(changes) - HISTORY_ROWS)})
+    last = runs[0]["run_id"] if runs else None
+    quiet = runs[0]["committed_at"] if runs and current_run and last != current_run else None
+    return {"runs": runs, "hidden_runs": max(0, len(ordered) - HISTORY_RUNS), "last_change": last,
+            "quiet_since": quiet}
+
 
 
 def _extraction_view(e: Extraction, i: int, anchor: str, text: str | None) -> dict:
@@ -212,6 +242,29 @@ def _cross_county(docs: list[dict]) -> dict:
     return {"columns": cols, "rows": rows, "n_orgs": len({c["org"] for c in cols})}
 
 
+def _concepts(current: RunResults, docs: list[dict]) -> dict:
+    """Value concepts x organisations sharing them, from each organisation's latest strategy (as values.parquet)."""
+    anchors = {d["doc_id"]: d["anchor"] for d in docs if d["section"]}
+    rows = [{"doc_id": d.raw.doc_id, "organisation_id": d.metadata.organisation_id,
+             "organisation_name": d.metadata.region, "organisation_kind": d.metadata.organisation_kind,
+             "decided_on": d.metadata.decided_on, "period": d.metadata.period} for d in current.documents
+            if d.raw.status == "ok" and d.strategy is not None]
+    values = {d.raw.doc_id: list(d.strategy.values) for d in current.documents if d.strategy is not None}
+    by_concept: dict[str, dict] = {}
+    orgs = set()
+    for r in values_rows(rows, values):
+        org = r["organisation_id"] or r["doc_id"]
+        orgs.add(org)
+        entry = by_concept.setdefault(r["concept"], {"concept": r["concept"], "forms": set(), "orgs": {}})
+        if r["value"] != r["concept"]:
+            entry["forms"].add(r["value"])
+        entry["orgs"].setdefault(org, {"name": r["organisation_name"] or r["doc_id"], "anchor": anchors.get(r["doc_id"])})
+    out = [{"concept": e["concept"], "forms": sorted(e["forms"]), "count": len(e["orgs"]),
+            "orgs": sorted(e["orgs"].values(), key=lambda o: o["name"].casefold())} for e in by_concept.values()]
+    out.sort(key=lambda r: (-r["count"], r["concept"].casefold()))
+    return {"rows": out, "n_orgs": len(orgs), "max_count": max((r["count"] for r in out), default=1)}
+
+
 def _run_info_items(run_info: Mapping | None) -> list[tuple[str, str]]:
     """(label, value) pairs for the header; `counts` (a dict) becomes one entry."""
     if not run_info:
@@ -289,6 +342,11 @@ def render_report(current: RunResults, previous: RunResults | None = None, run_i
         names=names,
         prev_regions=prev_regions,
         cross=_cross_county(docs),
+        concepts=_concepts(current, docs),
+        overview_flags={"changed": sorted(diff["new"] + diff["changed"]), "threshold": LOW_CONFIDENCE,
+                        "low": sorted(d["doc_id"] for d in docs
+                                      if any(e["confidence"] < LOW_CONFIDENCE for e in d["extractions"]))},
+        history=_history_view(current.history, (run_info or {}).get("run_id")),
         info_items=info_items,
         title_suffix=" · ".join(str(b) for b in title_bits),
         review_docs=sorted((d for d in docs if d["status"] == "ok"), key=lambda d: (

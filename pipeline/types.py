@@ -97,6 +97,11 @@ class DocumentMetadata:
     decided_on: str | None = None  # ISO date of the council's decision
     decided_by: str | None = None  # aluevaltuusto | aluehallitus | ...
     period: str | None = None  # e.g. "2026–2029", "vuoteen 2025"
+    # Who the text is by: `region` is the organisation's name (official name for the registry's
+    # counties and Helsinki), `organisation_id` its stable id (pipeline/rules/organisations.yaml,
+    # else the slug of its name), `organisation_kind` the head of its name (hyvinvointialue, kaupunki, ...).
+    organisation_id: str | None = None
+    organisation_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,10 +147,30 @@ class StoredDocument:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One row of the change history: what one run changed in a document or an extraction."""
+
+    run_id: str
+    committed_at: datetime
+    previous_run: str | None  # None: the first run (everything was added)
+    object: str  # "document" | "extraction"
+    change: str  # "added" | "changed" | "removed"
+    doc_id: str
+    field: str | None = None  # extractions only
+    normalized: str | None = None
+    text: str | None = None
+    detail: str | None = None  # "content", "status ok → rejected", "text", the rule id, ...
+
+
+@dataclass(frozen=True)
 class RunResults:
-    """A run's results as the store hands them back (for the report), documents sorted by doc_id."""
+    """A run's results as the store hands them back (for the report), documents sorted by doc_id.
+
+    `history` is the change history up to and including this run, oldest first.
+    """
 
     documents: tuple[StoredDocument, ...] = ()
+    history: tuple[Change, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ MODELS = ROOT / "models"
 SAMPLES = ROOT / "raw_texts"
 
 # Columns that legitimately differ between two runs.
-VOLATILE = {"processed_at"}
+VOLATILE = {"processed_at", "run_id", "committed_at", "previous_run"}  # when and in which run, not what
 SORT_KEYS = {"documents": ["doc_id"], "tokens": ["doc_id", "token"],
-             "extractions": ["doc_id", "field", "item"], "strategies": ["doc_id"]}
+             "extractions": ["doc_id", "field", "item"], "strategies": ["doc_id"],
+             "values": ["organisation_id", "value"], "history": ["object", "doc_id", "field", "normalized"]}
 
 
 def _tables(out_dir: Path) -> dict[str, pd.DataFrame]:

@@ -102,7 +102,7 @@ def test_run_applies_decisions_tables_reviewed_machine_kept(tmp_path):
     raw = load(out, ("extractions", "strategies"), reviewed=False)
     assert set(raw["extractions"]["review"]) == {"unreviewed"} and "avoimuus" not in set(raw["extractions"]["text"])
     assert list(raw["strategies"].iloc[0]["values"]) == ["luottamus", "rohkeus"]
-    assert pq.read_schema(out / "extractions.parquet").names[-1] == "review"
+    assert pq.read_schema(out / "extractions.parquet").names[-2:] == ["review", "run_id"]
     info = json.loads((resolve_run(out) / "run.json").read_text())
     assert info["review"]["rejected"] == 1 and info["review"]["added"] == 1
 

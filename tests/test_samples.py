@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipeline import load
@@ -75,7 +76,9 @@ def test_samples_documents_metadata_and_status(tables):
     assert docs.loc[PH, "region"] == "Päijät-Hämeen hyvinvointialue"
     assert docs.loc[KP, "region"] == "Keski-Pohjanmaan hyvinvointialue"
     assert (docs.loc[PH, "decided_on"], docs.loc[PH, "decided_by"], docs.loc[PH, "period"]) == (
-        "2022-06-13", "aluevaltuusto", "vuoteen 2025")
+        pd.Timestamp("2022-06-13"), "aluevaltuusto", "vuoteen 2025")
+    assert docs.loc[PH, "organisation_id"] == "paijat-hameen-hyvinvointialue"
+    assert docs.loc[KP, "organisation_id"] == "keski-pohjanmaan-hyvinvointialue"
     assert set(docs.status) == {"ok"} and set(docs.language) == {"fi"} and docs.reason.isna().all()
     assert (docs.n_tokens > 200).all() and docs.model.str.startswith("fi-").all()
 
@@ -83,10 +86,14 @@ def test_samples_documents_metadata_and_status(tables):
 def test_samples_parquet_schema_names_and_dtypes_fixed(tables):
     expected = {
         "documents": {"doc_id": "str", "n_sentences": "int64", "n_tokens": "int64",
-                      "processed_at": "datetime64[us, UTC]", "notes": "object"},
+                      "processed_at": "datetime64[us, UTC]", "notes": "object", "status": "category",
+                      "decided_on": "datetime64[s]"},
         "tokens": {"sentence": "int64", "token": "int64", "start": "int64", "end": "int64", "lemma": "str"},
-        "extractions": {"item": "int64", "start": "int64", "end": "int64", "confidence": "float64", "field": "str"},
+        "extractions": {"item": "int64", "start": "int64", "end": "int64", "confidence": "float64",
+                        "field": "category", "rule_id": "category", "concept": "str"},
         "strategies": {"values": "object", "goals": "object", "mission": "str"},
+        "values": {"value": "str", "concept": "str", "n_documents": "int64", "decided_on": "datetime64[s]"},
+        "history": {"committed_at": "datetime64[us, UTC]", "change": "category"},
     }
     for name, frame in tables.items():
         assert list(frame.columns) == TABLES[name].names

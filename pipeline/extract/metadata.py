@@ -5,6 +5,7 @@ import re
 from collections import Counter
 
 from ..types import DocumentMetadata
+from .organisations import Organisation, Registry
 
 
 def _sentences(text: str) -> list[str]:
@@ -12,18 +13,31 @@ def _sentences(text: str) -> list[str]:
 
 
 def find_region(text: str, rules: dict) -> str | None:
-    """The organisation named most often (first on ties), in its base form."""
+    """The organisation named most often by a name + head construction, in its base form.
+
+    On equal counts the head listed first in the rules wins, then the first mentioned.
+    """
     counts: Counter = Counter()
-    first: dict[str, int] = {}
+    first: dict[str, tuple[int, int]] = {}
     name = rules["region_name"]
-    for head in rules["region_heads"]:
-        for m in re.finditer(rf"\b({name})\s+{head['pattern']}\w*", text):
+    for rank, head in enumerate(rules["region_heads"]):
+        for m in re.finditer(rf"\b({name})\s+(?:{head['pattern']})(?![\w-])", text):
             base = f"{m.group(1)} {head['base']}"
             counts[base] += 1
-            first.setdefault(base, m.start())
+            first.setdefault(base, (rank, m.start()))
     if not counts:
         return None
-    return max(counts, key=lambda k: (counts[k], -first[k]))
+    return max(counts, key=lambda k: (counts[k], -first[k][0], -first[k][1]))
+
+
+def find_organisation(text: str, rules: dict) -> Organisation | None:
+    """Who the text is by: a name with a head word; else a registry short or Swedish name;
+    else a county's area where the text speaks of a wellbeing services county."""
+    registry: Registry = rules["registry"]
+    named = find_region(text, rules)
+    if named is not None:
+        return registry.resolve(named)
+    return registry.find_named(text) or registry.find_area(text)
 
 
 def find_decision(text: str, rules: dict) -> tuple[str | None, str | None]:
@@ -59,4 +73,6 @@ def find_period(text: str, rules: dict) -> str | None:
 
 def extract_metadata(text: str, rules: dict) -> DocumentMetadata:
     decided_on, decided_by = find_decision(text, rules)
-    return DocumentMetadata(find_region(text, rules), decided_on, decided_by, find_period(text, rules))
+    org = find_organisation(text, rules)
+    return DocumentMetadata(org.name if org else None, decided_on, decided_by, find_period(text, rules),
+                            organisation_id=org.id if org else None, organisation_kind=org.kind if org else None)

@@ -17,6 +17,7 @@ import yaml
 
 from ..errors import RuleError
 from ..types import FIELDS
+from .organisations import build_registry
 from .readers import READERS
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
@@ -149,6 +150,23 @@ def _validate_metadata(path: Path, raw) -> dict:
     return raw
 
 
+def _validate_organisations(path: Path, raw) -> dict:
+    if not isinstance(raw, dict) or not isinstance(raw.get("organisations"), list) or "county_words" not in raw:
+        raise RuleError(f"{path.name}: needs an `organisations` list and `county_words`")
+    ids: set = set()
+    for entry in raw["organisations"]:
+        if not isinstance(entry, dict) or not entry.get("id") or not entry.get("name"):
+            raise RuleError(f"{path.name}: every organisation needs an id and a name: {entry!r}")
+        if entry["id"] in ids:
+            raise RuleError(f"{path.name}: duplicate organisation id {entry['id']}")
+        ids.add(entry["id"])
+    try:
+        re.compile(raw["county_words"])
+    except re.error as err:
+        raise RuleError(f"{path.name}: county_words: bad regex ({err})") from None
+    return raw
+
+
 def validate_patterns(rules: tuple[CueRule, ...], source: Path) -> None:
     """Compile every pattern in a spaCy Matcher so a bad one fails now, by name."""
     from spacy.matcher import Matcher
@@ -165,7 +183,7 @@ def validate_patterns(rules: tuple[CueRule, ...], source: Path) -> None:
             raise RuleError(f"{source.name}: rule {rule.id}: invalid pattern ({detail})") from None
 
 
-RULE_FILES = ("cues", "concepts", "metadata")
+RULE_FILES = ("cues", "concepts", "metadata", "organisations")
 
 
 def _rule_files(rules_dir: Path | str | None) -> dict[str, Path]:
@@ -196,6 +214,9 @@ def load_rules(rules_dir: Path | str | None = None) -> RuleSet:
     if not isinstance(about, list) or not all(isinstance(w, str) and w for w in about):
         raise RuleError(f"{files['concepts'].name}: about_heads must be a list of lemmas")
     metadata = _validate_metadata(files["metadata"], _load_yaml(files["metadata"]))
+    metadata = {**metadata, "registry": build_registry(_validate_organisations(files["organisations"],
+                                                                               _load_yaml(files["organisations"])),
+                                                       metadata["region_heads"])}
     return RuleSet(cues, concepts, not_statement, frozenset(about), metadata, _version(files.values()))
 
 

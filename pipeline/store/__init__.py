@@ -6,7 +6,7 @@ stages, publishes and locks.
 
 Layout of an output directory::
 
-    runs/<run_id>/{documents,tokens,extractions,strategies}.parquet, report.html, run.json
+    runs/<run_id>/{documents,tokens,extractions,strategies,values,history}.parquet, report.html, run.json
     current -> runs/<run_id>            # switched atomically when a run commits
     documents.parquet -> current/documents.parquet   (same for every table and report.html)
     .lock                               # held with flock while a run writes
@@ -22,14 +22,14 @@ from __future__ import annotations
 
 from ..errors import OutputError, OutputLockedError
 from .layout import CURRENT, LOCK, REPORT, RUNS
-from .reader import (PreviousOutputs, load, machine_extractions_path, previous_run, read_results, read_tables,
-                     resolve_run, run_info)
+from .reader import (PreviousOutputs, diff, load, machine_extractions_path, previous_run, read_results, read_table,
+                     read_tables, resolve_run, run_dir, run_info, table_metadata, typed)
 from .rows import analysis_from_tokens, document_row, extraction_rows, strategy_row, token_rows
 from .writer import RunWriter, new_run_id, open_run, output_lock, write_report
 
 __all__ = [
     "CURRENT", "LOCK", "REPORT", "RUNS", "OutputError", "OutputLockedError", "PreviousOutputs", "RunWriter",
-    "analysis_from_tokens", "document_row", "machine_extractions_path", "extraction_rows", "load", "new_run_id", "open_run", "output_lock",
-    "previous_run", "read_results", "read_tables", "resolve_run", "run_info", "strategy_row", "token_rows",
-    "write_report",
+    "analysis_from_tokens", "diff", "document_row", "extraction_rows", "load", "machine_extractions_path",
+    "new_run_id", "open_run", "output_lock", "previous_run", "read_results", "read_table", "read_tables",
+    "resolve_run", "run_dir", "run_info", "strategy_row", "table_metadata", "token_rows", "typed", "write_report",
 ]

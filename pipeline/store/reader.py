@@ -9,13 +9,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Sequence
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import OutputError
-from ..schema import MACHINE_EXTRACTIONS, TABLES
-from ..types import DocumentMetadata, DocumentResult, Extraction, RawDocument, RunResults, StoredDocument, Strategy, WorkItem
+from ..schema import CATEGORIES, DATES, LISTS, MACHINE_EXTRACTIONS, TABLES
+from ..types import (Change, DocumentMetadata, DocumentResult, Extraction, RawDocument, RunResults, StoredDocument,
+                     Strategy, WorkItem)
+from .history import document_changes, extraction_changes
 from .layout import CURRENT, RUNS
-from .rows import analysis_from_tokens, arrow_table, strategy_row
+from .rows import analysis_from_tokens, arrow_table, strategy_row, to_iso
 
 if TYPE_CHECKING:
     import pandas as pd  # imported when a table is read: a check that reads none stays fast
@@ -43,9 +46,45 @@ def previous_run(out_dir: Path | str) -> Path | None:
 
 
 def read_tables(run_dir: Path, names: Iterable[str] = ("documents", "extractions", "strategies")) -> dict[str, pd.DataFrame]:
+    return {name: read_table(run_dir, name) for name in names}
+
+
+def _arrow(run_dir: Path, name: str) -> pa.Table:
+    path = run_dir / f"{name}.parquet"
+    # A run written before the table existed (schema 1 had no values or history) reads as empty.
+    return pq.read_table(path) if path.is_file() else arrow_table([], name)
+
+
+def table_metadata(table: pa.Table) -> dict[str, str]:
+    """The `pipeline.*` parquet metadata of a table (schema_version, run_id, model, rules_version, table)."""
+    raw = table.schema.metadata or {}
+    return {k.decode()[len("pipeline."):]: v.decode() for k, v in raw.items() if k.startswith(b"pipeline.")}
+
+
+def typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """A table as analysts get it: categoricals, dates as datetime64, list cells as lists."""
     import pandas as pd
 
-    return {name: pd.read_parquet(run_dir / f"{name}.parquet") for name in names}
+    for column, known in CATEGORIES.get(name, {}).items():
+        if column in frame:
+            seen = sorted(set(frame[column].dropna()) - set(known))
+            frame[column] = pd.Categorical(frame[column], categories=[*known, *seen], ordered=column == "field")
+    for column in DATES.get(name, ()):
+        if column in frame:
+            frame[column] = pd.to_datetime(frame[column]).astype("datetime64[s]")
+    for column in LISTS.get(name, ()):
+        if column in frame:
+            frame[column] = pd.Series([None if v is None else list(v) for v in frame[column]], index=frame.index,
+                                      dtype=object)
+    return frame
+
+
+def read_table(run_dir: Path, name: str) -> pd.DataFrame:
+    """One table of a run, typed (`typed`), its parquet metadata in `frame.attrs["pipeline"]`."""
+    table = _arrow(run_dir, name)
+    frame = typed(table.to_pandas(), name)
+    frame.attrs["pipeline"] = table_metadata(table)
+    return frame
 
 
 def _rows(path: Path) -> list[dict]:
@@ -82,16 +121,49 @@ def read_results(run_dir: Path, reviewed: bool = True) -> RunResults:
         doc_id = row["doc_id"]
         raw = RawDocument(doc_id, row["source"], row["sha256"], row["status"], reason=row["reason"],
                           text=row["text"], language=row["language"], notes=tuple(row["notes"]))
-        metadata = DocumentMetadata(row["region"], row["decided_on"], row["decided_by"], row["period"])
+        metadata = DocumentMetadata(row["region"], to_iso(row["decided_on"]), row["decided_by"], row["period"],
+                                    organisation_id=row.get("organisation_id"),
+                                    organisation_kind=row.get("organisation_kind"))
         documents.append(StoredDocument(raw, metadata, row["n_sentences"], row["n_tokens"], row["processed_at"],
                                         row["model"], row["rules_version"], tuple(extractions.get(doc_id, ())),
                                         strategies.get(doc_id)))
-    return RunResults(tuple(documents))
+    history = tuple(Change(**row) for row in _arrow(run_dir, "history").to_pylist())
+    return RunResults(tuple(documents), history)
+
+
+def run_dir(out_dir: Path | str, run: str = "current") -> Path:
+    """The folder of a run: "current", "previous" (the one before it) or a run_id kept in `out_dir`."""
+    current = resolve_run(out_dir)
+    if current is None:
+        raise OutputError(f"no complete run in {out_dir}; run `python -m pipeline run --out-dir {out_dir}` first")
+    if run == "current":
+        return current
+    if run == "previous":
+        prev = previous_run(out_dir)
+        if prev is None:
+            raise OutputError(f"{out_dir} keeps no run before the current one ({current.name})")
+        return prev
+    folder = Path(out_dir) / RUNS / run
+    if not (folder / "run.json").is_file():
+        kept = sorted(p.name for p in (Path(out_dir) / RUNS).iterdir() if (p / "run.json").is_file())
+        raise OutputError(f"no run {run!r} in {out_dir}; kept runs: {', '.join(kept)} (or 'current', 'previous')")
+    return folder
+
+
+def _check_names(names: Iterable[str]) -> list[str]:
+    names = [names] if isinstance(names, str) else list(names)
+    unknown = [n for n in names if n not in TABLES]
+    if unknown:
+        raise ValueError(f"unknown table {', '.join(map(repr, unknown))}; the tables are: {', '.join(TABLES)}")
+    return names
 
 
 def load(out_dir: Path | str = "outputs", tables: Iterable[str] = tuple(TABLES),
-         reviewed: bool = True) -> dict[str, pd.DataFrame]:
-    """Load the current run's tables as DataFrames, all from the same run.
+         run: str = "current", reviewed: bool = True) -> dict[str, pd.DataFrame]:
+    """Load a run's tables as DataFrames, all from the same run (the current one unless `run` says
+    "previous" or a run_id); as reviewed (reviewers' decisions applied) unless `reviewed=False`,
+    which gives the machine's extractions and strategies.  Categorical status/field/language/decided_by/rule_id, `decided_on` as
+    datetime64, list cells as lists; each frame's `attrs["pipeline"]` holds the table's metadata.
 
     The tables are as reviewed: extractions carry a `review` status (rejected
     rows stay, marked), strategies leave rejected items out.  `reviewed=False`
@@ -100,19 +172,16 @@ def load(out_dir: Path | str = "outputs", tables: Iterable[str] = tuple(TABLES),
     >>> from pipeline import load
     >>> tables = load("outputs"); tables["extractions"].head()
     """
-    run = resolve_run(out_dir)
-    if run is None:
-        raise OutputError(f"no complete run in {out_dir}; run `python -m pipeline run --out-dir {out_dir}` first")
-    names = list(tables)
+    names = _check_names(tables)
+    folder = run_dir(out_dir, run)
     if reviewed:
-        return read_tables(run, names)
-    out = read_tables(run, [n for n in names if n not in ("extractions", "strategies")])
-    machine = pq.read_table(machine_extractions_path(run))
+        return read_tables(folder, names)
+    out = read_tables(folder, [n for n in names if n not in ("extractions", "strategies")])
+    machine = pq.read_table(machine_extractions_path(folder))
     if "extractions" in names:
-        out["extractions"] = arrow_table([{**_extraction(r).__dict__} for r in machine.to_pylist()],
-                                         "extractions").to_pandas()
+        out["extractions"] = typed(arrow_table(machine.to_pylist(), "extractions").to_pandas(), "extractions")
     if "strategies" in names:
-        out["strategies"] = _machine_strategies(run, machine.to_pylist())
+        out["strategies"] = typed(_machine_strategies(folder, machine.to_pylist()), "strategies")
     return {n: out[n] for n in names}
 
 
@@ -123,9 +192,28 @@ def _machine_strategies(run_dir: Path, machine_rows: list[dict]) -> pd.DataFrame
     rows = []
     for row in _rows(run_dir / "strategies.parquet"):
         raw = RawDocument(row["doc_id"], "", None, "ok")
-        result = DocumentResult(raw, None, DocumentMetadata(row["region"]), tuple(by_doc.get(row["doc_id"], ())))
-        rows.append(strategy_row(result))
+        metadata = DocumentMetadata(row["region"], organisation_id=row.get("organisation_id"))
+        result = DocumentResult(raw, None, metadata, tuple(by_doc.get(row["doc_id"], ())))
+        rows.append({**strategy_row(result, row.get("run_id")), "organisation_name": row.get("organisation_name")})
     return arrow_table(rows, "strategies").to_pandas()
+
+
+def diff(out_dir: Path | str = "outputs", old: str = "previous", new: str = "current") -> dict[str, pd.DataFrame]:
+    """What changed between two runs: {"documents": doc_id, change, detail;
+    "extractions": doc_id, field, normalized, change, text, detail} (change: added | changed | removed).
+
+    The same comparison the change history records (`history.parquet`), for any two kept runs.
+    """
+    import pandas as pd
+
+    a, b = run_dir(out_dir, old), run_dir(out_dir, new)
+    ext_columns = ["doc_id", "field", "item", "normalized", "text", "start", "end", "rule_id"]
+    docs = document_changes(*(_arrow(d, "documents").select(["doc_id", "sha256", "status"]).to_pylist() for d in (a, b)))
+    exts = extraction_changes(*(_arrow(d, "extractions").select(ext_columns).to_pylist() for d in (a, b)))
+    return {
+        "documents": pd.DataFrame(docs, columns=["doc_id", "change", "detail"]),
+        "extractions": pd.DataFrame(exts, columns=["doc_id", "field", "normalized", "change", "text", "detail"]),
+    }
 
 
 def run_info(run_dir: Path) -> dict:
@@ -168,8 +256,9 @@ class PreviousOutputs:
             prev = self.by_id[w.raw.doc_id]
             analysis = analysis_from_tokens(w.raw.doc_id, w.raw.text or "", prev["model"], tokens.get(w.raw.doc_id))
             if w.action == "reuse_all":
-                meta = DocumentMetadata(prev.get("region"), prev.get("decided_on"), prev.get("decided_by"),
-                                        prev.get("period"))
+                meta = DocumentMetadata(prev.get("region"), to_iso(prev.get("decided_on")), prev.get("decided_by"),
+                                        prev.get("period"), organisation_id=prev.get("organisation_id"),
+                                        organisation_kind=prev.get("organisation_kind"))
                 out.append(DocumentResult(w.raw, analysis, meta, tuple(extractions.get(w.raw.doc_id, ()))))
             else:
                 out.append(DocumentResult(w.raw, analysis))

@@ -16,12 +16,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import OutputError, OutputLockedError
-from ..schema import MACHINE_EXTRACTIONS, SCHEMAS, TABLES
+from ..review.decisions import Decision, default_reviews_path, read_decisions
+from ..schema import MACHINE_EXTRACTIONS, SCHEMA_VERSION, SCHEMAS, TABLES
 from ..types import DocumentResult, RunResults
+from .history import document_changes, extraction_changes, history_rows
 from .layout import CURRENT, LOCK, REPORT, RUNS
 from .reader import PreviousOutputs, read_results, resolve_run
-from .rows import arrow_table, document_row, extraction_rows, strategy_row, token_rows
-from ..review.decisions import Decision, default_reviews_path, read_decisions
+from .rows import arrow_table, document_row, extraction_rows, strategy_row, token_rows, values_rows
 
 if TYPE_CHECKING:
     from ..review.apply import ReviewedDocument
@@ -31,10 +32,13 @@ class RunWriter:
     """Streams one run's tables into a staging folder; `commit` publishes them atomically."""
 
     def __init__(self, out_dir: Path, run_id: str, previous: str | None,
-                 decisions: Mapping[str, Sequence[Decision]] | None = None):
+                 decisions: Mapping[str, Sequence[Decision]] | None = None, metadata: Mapping[str, str] | None = None):
         self.out_dir = out_dir
         self.run_id = run_id
         self.previous = previous
+        # Table-level parquet metadata: what produced the run (model, rules_version), besides schema and run.
+        self.metadata = {"schema_version": SCHEMA_VERSION, "run_id": run_id, **(metadata or {})}
+        self._values: dict[str, list[str]] = {}
         self.staging = out_dir / RUNS / f".staging-{run_id}"
         self.staging.mkdir(parents=True)
         self._writers: dict[str, pq.ParquetWriter] = {}
@@ -53,21 +57,33 @@ class RunWriter:
 
     def _write(self, name: str, table: pa.Table) -> None:
         if name not in self._writers:
-            self._writers[name] = pq.ParquetWriter(self.staging / f"{name}.parquet", SCHEMAS[name])
+            self._writers[name] = pq.ParquetWriter(self.staging / f"{name}.parquet", self.schema(name))
         if table.num_rows:
             self._writers[name].write_table(table)
 
+    def schema(self, name: str) -> pa.Schema:
+        """The table's schema with the run's parquet metadata (`pipeline.<key>`: schema_version, run_id, model, ...)."""
+        meta = {f"pipeline.{k}": str(v) for k, v in {**self.metadata, "table": name}.items() if v is not None}
+        return SCHEMAS[name].with_metadata(meta)
+
+    def _write_table(self, name: str, rows: list[dict]) -> None:
+        pq.write_table(arrow_table(rows, name).replace_schema_metadata(self.schema(name).metadata),
+                       self.staging / f"{name}.parquet")
+
     def add(self, result: DocumentResult, processed_at: datetime, rules_version: str | None) -> None:
         """Append one document's rows; token and extraction rows go to disk at once."""
-        self._documents.append(document_row(result, processed_at, rules_version))
+        self._documents.append(document_row(result, processed_at, rules_version, self.run_id))
         self.counts[result.raw.status] = self.counts.get(result.raw.status, 0) + 1
         if result.analysis is not None:
             self._write("tokens", arrow_table(token_rows(result.analysis), "tokens"))
         if result.raw.status == "ok":
-            self._write(MACHINE_EXTRACTIONS, arrow_table(extraction_rows(result.extractions), MACHINE_EXTRACTIONS))
+            self._write(MACHINE_EXTRACTIONS, arrow_table(extraction_rows(result.extractions, self.run_id),
+                                                         MACHINE_EXTRACTIONS))
             reviewed = self._reviewed(result)
-            self._write("extractions", arrow_table(extraction_rows(reviewed.extractions), "extractions"))
-            self._strategies.append(strategy_row(reviewed))
+            self._write("extractions", arrow_table(extraction_rows(reviewed.extractions, self.run_id), "extractions"))
+            self._strategies.append(strategy_row(reviewed, self.run_id))
+            self._values[result.raw.doc_id] = [e.normalized for e in reviewed.extractions
+                                               if e.field == "value" and e.review != "rejected"]
             for e in reviewed.extractions:
                 if e.review != "rejected":
                     self.field_counts[e.field] += 1
@@ -92,9 +108,10 @@ class RunWriter:
         for writer in self._writers.values():
             writer.close()
         docs = sorted(self._documents, key=lambda r: r["doc_id"])
-        pq.write_table(arrow_table(docs, "documents"), self.staging / "documents.parquet")
-        strategies = sorted(self._strategies, key=lambda r: r["doc_id"])
-        pq.write_table(arrow_table(strategies, "strategies"), self.staging / "strategies.parquet")
+        self._write_table("documents", docs)
+        self._write_table("strategies", sorted(self._strategies, key=lambda r: r["doc_id"]))
+        self._write_table("values", values_rows(docs, self._values, self.run_id))
+        self._write_history(docs)
         self._finished = True
 
     def review_counts(self) -> dict[str, int]:
@@ -107,6 +124,24 @@ class RunWriter:
                 if key != "unreviewed":
                     out[key] = out.get(key, 0) + n
         return out
+
+    def _write_history(self, docs: list[dict]) -> None:
+        """The previous run's history plus what this run changed (see `store.history`)."""
+        prev_dir = self.out_dir / RUNS / self.previous if self.previous else None
+        ext_columns = ["doc_id", "field", "item", "normalized", "text", "start", "end", "rule_id"]
+        new_ext = pq.read_table(self.staging / "extractions.parquet", columns=ext_columns).to_pylist()
+        old_docs: list[dict] = []
+        old_ext: list[dict] = []
+        kept = arrow_table([], "history")
+        if prev_dir is not None and (prev_dir / "documents.parquet").is_file():
+            old_docs = pq.read_table(prev_dir / "documents.parquet", columns=["doc_id", "sha256", "status"]).to_pylist()
+            old_ext = pq.read_table(prev_dir / "extractions.parquet", columns=ext_columns).to_pylist()
+            if (prev_dir / "history.parquet").is_file():
+                kept = pq.read_table(prev_dir / "history.parquet").cast(TABLES["history"])
+        rows = history_rows(self.run_id, datetime.now(timezone.utc), self.previous,
+                            document_changes(old_docs, docs), extraction_changes(old_ext, new_ext))
+        table = pa.concat_tables([kept.replace_schema_metadata(None), arrow_table(rows, "history")])
+        pq.write_table(table.replace_schema_metadata(self.schema("history").metadata), self.staging / "history.parquet")
 
     def staged_results(self) -> RunResults:
         """This run's results before they are published (for the report)."""
@@ -237,12 +272,13 @@ def new_run_id(now: datetime, out_dir: Path) -> str:
 
 
 @contextmanager
-def open_run(out_dir: Path | str, wait_seconds: float = 0.0, reviews: Path | str | None = None
-             ) -> Iterator[tuple[RunWriter, PreviousOutputs]]:
+def open_run(out_dir: Path | str, wait_seconds: float = 0.0, reviews: Path | str | None = None,
+             metadata: Mapping[str, str] | None = None) -> Iterator[tuple[RunWriter, PreviousOutputs]]:
     """Lock `out_dir`, give a writer for the new run and the previous outputs.
 
     The writer applies the reviewers' decisions in `reviews` (default: the
     `<out_dir>.reviews.sqlite` beside the folder; none when it does not exist).
+    `metadata` (e.g. model, rules_version) goes into every table's parquet metadata.
 
     The caller must call `writer.commit(...)`; if the block raises, nothing
     is published and the staging folder is removed.
@@ -261,7 +297,7 @@ def open_run(out_dir: Path | str, wait_seconds: float = 0.0, reviews: Path | str
         previous = PreviousOutputs(current)
         decisions = read_decisions(reviews if reviews is not None else default_reviews_path(out_dir))
         writer = RunWriter(out_dir, new_run_id(datetime.now(timezone.utc), out_dir),
-                           current.name if current else None, decisions)
+                           current.name if current else None, decisions, metadata)
         try:
             yield writer, previous
         except BaseException:
