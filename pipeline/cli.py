@@ -4,15 +4,17 @@ Expected failures (`PipelineError`) print one line and exit non-zero; no traceba
 """
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from .errors import PipelineError
+from .errors import EXIT_SYSTEM_ERROR, Interrupted, PipelineError
 from .nlp.train import TrainSettings
 from .settings import RunSettings
 
@@ -24,6 +26,20 @@ DEFAULT_UD = Path("../shared/ud")
 # Option defaults come from the settings records, so the CLI and the API cannot disagree.
 _TRAIN = TrainSettings()
 _RUN = RunSettings()
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"pipeline {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Finnish wellbeing-county strategy extraction."""
 
 
 def _logging(verbose: bool) -> None:
@@ -124,6 +140,7 @@ def run(
     dask_address: Optional[str] = typer.Option(None, help="Run analysis on an existing Dask cluster (tcp://host:8786)."),
     dask_local: bool = typer.Option(False, help="Run analysis on a local Dask cluster of --workers processes."),
     wait: float = typer.Option(0.0, help="Seconds to wait if another run holds the output folder."),
+    follow_links: bool = typer.Option(False, help="Read links in RAW_DIR to files outside it (rejected by default)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs."),
 ) -> None:
     """Process new and changed texts in RAW_DIR into parquet tables and report.html in OUT_DIR."""
@@ -133,9 +150,14 @@ def run(
     from .flows import run_pipeline
     from .settings import RunSettings
 
-    summary = run_pipeline(RunSettings(raw_dir, out_dir, models_dir, model, max_bytes, batch_size, workers,
-                                       threads_per_worker, dask_address, dask_local, wait,
-                                       show_progress=sys.stderr.isatty()))
+    # Checked before Prefect starts: a bad value fails in one line at once.
+    settings = RunSettings(raw_dir, out_dir, models_dir, model, max_bytes, batch_size, workers,
+                           threads_per_worker, dask_address, dask_local, wait,
+                           show_progress=sys.stderr.isatty(), follow_links=follow_links)
+    try:
+        summary = run_pipeline(settings)
+    except KeyboardInterrupt:
+        raise _interrupted(f"nothing was published; the previous tables in {out_dir} are kept") from None
     _print_summary(summary)
 
 
@@ -287,21 +309,60 @@ def serve_cmd(
                 echo=lambda msg: typer.echo(msg, err=True))
 
 
+_SIGNALS: dict[str, int] = {}
+
+
+def _on_sigterm(signum, frame):  # noqa: ARG001
+    # Unwind like Ctrl-C (staging removed, workers and the Prefect server stopped), then exit 143.
+    _SIGNALS["received"] = signum
+    raise KeyboardInterrupt
+
+
+def _interrupted(what: str) -> Interrupted:
+    if _SIGNALS.get("received") == signal.SIGTERM:
+        return Interrupted(f"terminated (SIGTERM): {what}", exit_code=143)
+    return Interrupted(f"interrupted: {what}", exit_code=130)
+
+
+def _system_error(err: OSError) -> str:
+    where = f" ({err.filename})" if err.filename else ""
+    if err.errno == errno.ENOSPC:
+        return f"no space left on the device{where}; free some space and run again (the previous run stays published)"
+    return f"{err.strerror or err}{where}; the previous run stays published"
+
+
 def main() -> None:
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)
     except PipelineError as err:
         typer.echo(f"error: {err}", err=True)
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        err = _interrupted("stopped before it finished; the previous outputs are kept")
+        typer.echo(f"error: {err}", err=True)
+        sys.exit(err.exit_code)
+    except NoArgsIsHelpError as err:
+        err.show()
+        sys.exit(0)
+    except ClickException as err:  # usage errors: unknown command or option, bad value, missing option
+        hint = " (see --help)" if err.exit_code == 2 else ""
+        typer.echo(f"error: {err.format_message().strip().splitlines()[0]}{hint}", err=True)
         sys.exit(err.exit_code)
     except FileNotFoundError as err:
         typer.echo(f"error: {err}", err=True)
         sys.exit(2)
+    except OSError as err:  # disk full, I/O error: the data already published is safe
+        typer.echo(f"error: {_system_error(err)}", err=True)
+        sys.exit(EXIT_SYSTEM_ERROR)
     except (typer.Exit, SystemExit):  # typer's own exits keep their code
         raise
-    except Exception as err:  # click usage errors
-        import click
-
-        if isinstance(err, click.ClickException):
-            err.show()
-            sys.exit(err.exit_code)
-        raise
+    if isinstance(rc, int) and rc:  # typer turns Ctrl-C into a return value of 130 here
+        if rc == 130:
+            err = _interrupted("stopped before it finished; the previous outputs are kept")
+            typer.echo(f"error: {err}", err=True)
+            rc = err.exit_code
+        sys.exit(rc)

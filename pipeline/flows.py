@@ -8,10 +8,13 @@ to a process pool (or a Dask cluster) whose workers each build the model once.
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import os
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import nullcontext
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,7 +23,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from . import extract, ingest, runner, stages, store
-from .errors import PipelineError
+from .errors import ConfigError, PipelineError
 from .nlp import analyzer as nlp
 from .defaults import BATCH_SIZE, MAX_BYTES
 from .settings import RunSettings
@@ -48,8 +51,10 @@ def _retry_on_io_error(task, task_run, state) -> bool:
 # Listing the folder is the one read whose failure fails the run: a transient error there
 # (EIO, ESTALE on a network share) is raised as OSError and retried.
 @task(name="discover", retries=2, retry_delay_seconds=1, retry_condition_fn=_retry_on_io_error)
-def discover_task(raw_dir: str) -> list[SourceFile]:
-    return ingest.discover(Path(raw_dir))
+def discover_task(raw_dir: str, out_dir: str | None = None, follow_links: bool = False) -> list[SourceFile]:
+    # An output folder inside the raw folder is never read as input.
+    return ingest.discover(Path(raw_dir), exclude=[Path(out_dir)] if out_dir else (),
+                           allow_outside_links=follow_links)
 
 
 # No retries: a file that cannot be read is an outcome (rejected, with its reason), not a
@@ -95,19 +100,22 @@ def ingest_strategies(
     threads_per_worker: int | None = None,
     wait_for_lock: float = 0.0,
     show_progress: bool = False,
+    follow_links: bool = False,
 ) -> dict:
     """Process every text in `raw_dir` that is new or changed; publish all tables to `out_dir`."""
     logger = get_run_logger()
     started = time.monotonic()
     stages.check(STAGES)
     settings = RunSettings(Path(raw_dir), Path(out_dir), Path(models_dir), model, max_bytes, batch_size, workers,
-                           threads_per_worker, wait_for_lock=wait_for_lock, show_progress=show_progress)
+                           threads_per_worker, wait_for_lock=wait_for_lock, show_progress=show_progress,
+                           follow_links=follow_links)
+    check_folders(settings)
     threads = settings.threads
     # Fails here, before any work, if no model is installed; builds no Stanza pipeline yet.
     # The same analyzer (same threads) is the one the batches use when they run in this process.
     keys = runner.RunKeys(nlp.get_analyzer(models_dir, model, threads).model_name, extract.rules_version())
 
-    sources = discover_task(raw_dir)
+    sources = discover_task(raw_dir, out_dir, follow_links)
     with store.open_run(out_dir, wait_for_lock) as (writer, previous), \
             _worker_pool(workers, models_dir, model, threads) as pool:
         known_languages = previous.languages_by_sha256()
@@ -207,9 +215,47 @@ def task_runner_for(settings: RunSettings):
     return ThreadPoolTaskRunner(max_workers=max(1, settings.workers))
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    path, folder = Path(os.path.realpath(path.absolute())), Path(os.path.realpath(folder.absolute()))
+    return path == folder or folder in path.parents
+
+
+def check_folders(settings: RunSettings) -> None:
+    """The raw folder exists and the output folder neither holds it nor belongs to someone else (cheap)."""
+    raw, out = settings.raw_dir, settings.out_dir
+    if not raw.exists():
+        raise ConfigError(f"raw directory not found: {raw} (check --raw-dir)")
+    if not raw.is_dir():
+        raise ConfigError(f"raw directory is not a directory: {raw} (check --raw-dir)")
+    if _inside(raw, out):
+        raise ConfigError(f"the output folder {out} contains the raw folder {raw}; "
+                          "choose an --out-dir outside the raw folder")
+    store.check_output_folder(out)
+
+
+def preflight(settings: RunSettings) -> RunSettings:
+    """Everything that can be checked before Prefect starts: folders, lock, model, worker count.
+
+    Fails in one line within a second instead of after the flow's start-up; returns the
+    settings with the worker count capped at the cores (noted in the log).
+    """
+    check_folders(settings)
+    if settings.wait_for_lock <= 0:
+        store.check_not_locked(settings.out_dir)
+    nlp.locate_model(settings.models_dir, settings.model)
+    cores = os.cpu_count() or 1
+    if settings.workers > cores and not settings.dask_address:
+        logging.getLogger("pipeline").warning(
+            "note: --workers %d capped at %d, the number of CPU cores (more only contend)", settings.workers, cores)
+        settings = replace(settings, workers=cores)
+    return settings
+
+
 def run_pipeline(settings: RunSettings) -> dict:
     """Run the flow once with the chosen task runner; returns the run summary."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
+
+    settings = preflight(settings)
 
     configured = ingest_strategies.with_options(task_runner=task_runner_for(settings))
     updates: dict = {}
@@ -222,4 +268,4 @@ def run_pipeline(settings: RunSettings) -> dict:
                           models_dir=str(settings.models_dir), model=settings.model, max_bytes=settings.max_bytes,
                           batch_size=settings.batch_size, workers=settings.workers,
                           threads_per_worker=settings.threads_per_worker, wait_for_lock=settings.wait_for_lock,
-                          show_progress=settings.show_progress)
+                          show_progress=settings.show_progress, follow_links=settings.follow_links)

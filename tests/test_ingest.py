@@ -12,7 +12,7 @@ from pipeline import ingest, language
 from pipeline.errors import ConfigError
 from pipeline.defaults import MAX_BYTES
 from pipeline.ingest import discover, read_document
-from pipeline.types import SourceFile
+from pipeline.types import RawDocument, SourceFile
 
 RAW_TEXTS = Path(__file__).resolve().parent.parent / "raw_texts"
 
@@ -98,11 +98,76 @@ def test_discover_file_instead_of_dir_raises_config_error(tmp_path):
         discover(tmp_path / "file.txt")
 
 
-def test_discover_same_doc_id_twice_raises_config_error(tmp_path):
+def test_discover_same_doc_id_twice_later_rejected_naming_the_other(tmp_path):
+    (tmp_path / "Strategia.txt").write_text(FI_TEXT, encoding="utf-8")
+    (tmp_path / "Strategia.TXT").write_text(FI_TEXT, encoding="utf-8")
+    found = {s.doc_id: s for s in discover(tmp_path)}
+    assert set(found) == {"Strategia", "Strategia.TXT"}
+    assert found["Strategia"].source == "Strategia.txt" and found["Strategia"].rejected is None
+    doc = read_document(found["Strategia.TXT"])
+    assert doc.status == "rejected" and "Strategia.txt" in (doc.reason or "")
+
+
+def test_discover_nfc_and_nfd_names_one_normalized_id_other_rejected(tmp_path):
+    nfc, nfd = "strategia-\u00e4", "strategia-a\u0308"
+    (tmp_path / f"{nfc}.txt").write_text(FI_TEXT, encoding="utf-8")
+    (tmp_path / f"{nfd}.txt").write_text(FI_TEXT, encoding="utf-8")
+    found = discover(tmp_path)
+    keeper = [s for s in found if s.rejected is None]
+    assert [s.doc_id for s in keeper] == [nfc] and len(found) == 2
+    assert "same document id" in (next(s for s in found if s.rejected).rejected or "")
+
+
+def test_discover_nfd_name_alone_gets_nfc_id(tmp_path):
+    (tmp_path / "a\u0308.txt").write_text(FI_TEXT, encoding="utf-8")
+    assert [s.doc_id for s in discover(tmp_path)] == ["\u00e4"]
+
+
+def test_discover_non_utf8_name_rejected_with_printable_id(tmp_path):
+    (tmp_path / "good.txt").write_text(FI_TEXT, encoding="utf-8")
+    with open(os.fsencode(tmp_path) + b"/strategia-\xe4.txt", "wb") as fh:
+        fh.write(FI_TEXT.encode())
+    found = discover(tmp_path)
+    bad = next(s for s in found if s.doc_id != "good")
+    assert bad.doc_id == "strategia-\\xe4"
+    bad.doc_id.encode("utf-8")  # storable
+    doc = read_document(bad)
+    assert doc.status == "rejected" and "not valid UTF-8" in (doc.reason or "")
+
+
+def test_read_document_link_outside_raw_folder_rejected_unread(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text(FI_TEXT, encoding="utf-8")
+    (raw / "a.txt").symlink_to(secret)
+    (raw / "inside.txt").write_text(FI_TEXT, encoding="utf-8")
+    (raw / "b.txt").symlink_to(raw / "inside.txt")
+    docs = {s.doc_id: read_document(s) for s in discover(raw)}
+    assert docs["a"].status == "rejected" and "outside the raw folder" in (docs["a"].reason or "")
+    assert docs["a"].text is None
+    assert docs["b"].status == "ok"
+    allowed = {s.doc_id: s for s in discover(raw, allow_outside_links=True)}
+    assert allowed["a"].rejected is None
+
+
+def test_discover_output_folder_inside_raw_folder_not_searched(tmp_path):
     (tmp_path / "a.txt").write_text(FI_TEXT, encoding="utf-8")
-    (tmp_path / "a.TXT").write_text(FI_TEXT, encoding="utf-8")
-    with pytest.raises(ConfigError, match="share the document id 'a'"):
-        discover(tmp_path)
+    (tmp_path / "out" / "runs" / "2023").mkdir(parents=True)
+    (tmp_path / "out" / "runs" / "2023" / "x.txt").write_text(FI_TEXT, encoding="utf-8")
+    (tmp_path / "marked").mkdir()
+    (tmp_path / "marked" / ".pipeline-output").write_text("")
+    (tmp_path / "marked" / "y.txt").write_text(FI_TEXT, encoding="utf-8")
+    assert [s.doc_id for s in discover(tmp_path, exclude=[tmp_path / "out"])] == ["a"]
+
+
+def test_mark_duplicates_same_bytes_later_skipped_naming_first():
+    def raw(doc_id, sha):
+        return RawDocument(doc_id, f"{doc_id}.txt", sha, "ok", text="t", language="fi")
+    out = ingest.mark_duplicates([raw("sub/b", "s1"), raw("a", "s1"), raw("c", "s2")])
+    assert [(r.doc_id, r.status, r.reason) for r in out] == [
+        ("a", "ok", None), ("c", "ok", None), ("sub/b", "skipped", "duplicate of a")]
+    assert out[2].text is None
 
 
 def test_read_document_known_sha256_reuses_language_without_classifying(tmp_path, monkeypatch):
