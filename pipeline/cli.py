@@ -331,6 +331,12 @@ def _system_error(err: OSError) -> str:
     return f"{err.strerror or err}{where}; the previous run stays published"
 
 
+def _stopped() -> int:
+    stop = _interrupted("stopped before it finished; the previous outputs are kept")
+    typer.echo(f"error: {stop}", err=True)
+    return stop.exit_code
+
+
 def main() -> None:
     from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
@@ -342,9 +348,7 @@ def main() -> None:
         typer.echo(f"error: {err}", err=True)
         sys.exit(err.exit_code)
     except KeyboardInterrupt:
-        err = _interrupted("stopped before it finished; the previous outputs are kept")
-        typer.echo(f"error: {err}", err=True)
-        sys.exit(err.exit_code)
+        sys.exit(_stopped())
     except NoArgsIsHelpError as err:
         err.show()
         sys.exit(0)
@@ -361,8 +365,4 @@ def main() -> None:
     except (typer.Exit, SystemExit):  # typer's own exits keep their code
         raise
     if isinstance(rc, int) and rc:  # typer turns Ctrl-C into a return value of 130 here
-        if rc == 130:
-            err = _interrupted("stopped before it finished; the previous outputs are kept")
-            typer.echo(f"error: {err}", err=True)
-            rc = err.exit_code
-        sys.exit(rc)
+        sys.exit(_stopped() if rc == 130 else rc)
