@@ -133,3 +133,18 @@ def test_preflight_workers_over_cores_capped_with_note(tmp_path, caplog):
 def test_run_settings_zero_batch_size_config_error():
     with pytest.raises(ConfigError, match="--batch-size"):
         RunSettings(batch_size=0)
+
+
+@pytest.mark.model
+def test_analyzer_truncated_model_file_one_line_model_error(tmp_path):
+    import shutil
+
+    from pipeline.nlp.analyzer import Analyzer
+
+    models = tmp_path / "models"
+    shutil.copytree(flows.Path(__file__).resolve().parents[1] / "models" / "compact", models / "compact")
+    pos = models / "compact" / "fi" / "tokenize" / "compact.pt"
+    pos.write_bytes(pos.read_bytes()[:1000])
+    with pytest.raises(ModelNotFoundError, match="truncated or damaged") as err:
+        Analyzer(models, "compact", 1).load()
+    assert "\n" not in str(err.value) and "--models-dir" in str(err.value)
