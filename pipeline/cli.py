@@ -96,7 +96,7 @@ def _print_summary(summary: dict) -> None:
     table.add_column("extractions")
     table.add_column("", justify="right")
     left = [("ok", counts.get("ok", 0)), ("rejected", counts.get("rejected", 0)),
-            ("skipped (not Finnish)", counts.get("skipped", 0)), ("analyzed now", counts.get("analyzed", 0)),
+            ("skipped (not Finnish, duplicate)", counts.get("skipped", 0)), ("analyzed now", counts.get("analyzed", 0)),
             ("unchanged, reused", counts.get("reused_analysis", 0))]
     right = [(f, fields.get(f, 0)) for f in ("mission", "vision", "value", "goal")] + [("", "")]
     for (ln, lv), (rn, rv) in zip(left, right):

@@ -14,7 +14,9 @@ lone CR become ``"\\n"``) and Unicode NFC applied.  For plain-text files this is
 exactly what Python's text mode returns, i.e.
 ``unicodedata.normalize("NFC", open(path, encoding=doc.encoding).read())``
 (``utf-8-sig`` drops the byte-order mark; text mode's universal newlines do the
-line-ending translation).  Nothing else is changed: leading and trailing
+line-ending translation).  A file mixing UTF-8 and cp1252 lines (``encoding``
+``"utf-8+cp1252"``) is decoded line by line, and a UTF-8 byte-order mark is
+dropped whatever the body's encoding (both noted).  Nothing else is changed: leading and trailing
 whitespace and runs of spaces are kept, so every downstream offset can be
 checked against that text.  The one exception is an HTML page saved as
 ``.txt``: its text is what trafilatura extracts from the page (noted as

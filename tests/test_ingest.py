@@ -610,3 +610,24 @@ def test_discover_unreadable_subfolder_one_line_config_error(tmp_path, monkeypat
     monkeypatch.setattr(ingest.os, "walk", denied_walk)
     with pytest.raises(ConfigError, match=r"cannot list the raw directory .*private: Permission denied"):
         discover(tmp_path)
+
+
+# ------------------------------------------------------------------ mixed encodings (issue 17: 13)
+
+def test_read_document_mixed_utf8_and_cp1252_lines_decoded_line_by_line(tmp_path):
+    data = ("Missiomme on hyvän elämän tukeminen.\n".encode("utf-8")
+            + "Arvomme ovat yhteisöllisyys ja vastuullisuus.\n".encode("cp1252")
+            + "Visiomme on, että jokainen asukas voi hyvin.\n".encode("utf-8"))
+    doc = read_document(_src(tmp_path, "mixed.txt", data))
+    assert doc.status == "ok"
+    assert "hyvän elämän" in doc.text and "yhteisöllisyys" in doc.text and "että" in doc.text
+    assert "Ã" not in doc.text and "Ċ" not in doc.text
+    assert any("mixed encodings: 1 line" in n for n in doc.notes)
+
+
+def test_read_document_utf8_bom_before_cp1252_body_bom_removed(tmp_path):
+    data = b"\xef\xbb\xbf" + FI_TEXT.encode("cp1252")
+    doc = read_document(_src(tmp_path, "bom.txt", data))
+    assert doc.status == "ok" and doc.text == FI_TEXT
+    assert "ï»¿" not in doc.text and "\ufeff" not in doc.text
+    assert any("byte-order mark" in n for n in doc.notes)
