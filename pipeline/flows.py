@@ -22,7 +22,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from . import extract, ingest, runner, stages, store
+from . import extract, ingest, invisible, runner, stages, store
 from .errors import ConfigError, PipelineError
 from .nlp import analyzer as nlp
 from .defaults import BATCH_SIZE, MAX_BYTES
@@ -124,10 +124,11 @@ def ingest_strategies(
             raws.extend(read_task(chunk, max_bytes, known_languages))
         readable = sum(1 for r in raws if r.status == "ok")
         progress = _progress(show_progress, readable)
+        extractor = extract.get_extractor()
         work = runner.process_run(
             raws, previous, writer, keys,
             submit=lambda docs: analyze_batch_task.submit(docs, models_dir, model, threads, pool),
-            extract=extract.get_extractor().extract, batch_size=batch_size, in_flight=max(2, 2 * workers),
+            extract=lambda analysis: invisible.extract_visible(extractor.extract, analysis), batch_size=batch_size, in_flight=max(2, 2 * workers),
             now=datetime.now(timezone.utc), advance=progress.advance)
         progress.close()
         analyzed = sum(1 for w in work if w.action == "analyze")

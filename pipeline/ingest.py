@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import defaults
+from . import invisible
 from .decoding import control_share, decode
 from .errors import ConfigError
 from .language import detect_language, language_reason
@@ -372,6 +373,9 @@ def read_document(src: SourceFile, max_bytes: int = defaults.MAX_BYTES,
     if normalized != text:
         notes.append("applied Unicode NFC normalization")
         text = normalized
+    hidden = invisible.note(text)
+    if hidden:  # kept in the text; the model and the cue rules see the text without them
+        notes.append(hidden)
 
     if not check_language:
         return result("ok", text=text, notes=tuple(notes), **base)
