@@ -8,6 +8,7 @@ to a process pool (or a Dask cluster) whose workers each build the model once.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -252,6 +253,50 @@ def preflight(settings: RunSettings) -> RunSettings:
     return settings
 
 
+def _die_with_this_process() -> None:  # runs in the server child between fork and exec
+    import ctypes
+    import signal
+
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+
+
+def tie_ephemeral_server_to_this_process() -> None:
+    """Make the API server Prefect starts for this run (a uvicorn child) die with this process.
+
+    On a normal end, Ctrl-C or SIGTERM Prefect stops it itself (atexit); after a SIGKILL it
+    was re-parented to PID 1 and kept running.  Linux's PR_SET_PDEATHSIG, set in the child,
+    sends it SIGTERM when the thread that started it ends, so it is set only when that thread
+    is the main thread (which lives as long as the process).
+    """
+    import subprocess
+    import sys
+    import threading
+    import types
+
+    if not sys.platform.startswith("linux"):
+        return
+    from prefect.server.api import server as prefect_server
+
+    if isinstance(prefect_server.subprocess, types.ModuleType) and \
+            getattr(prefect_server.subprocess, "_pipeline_tied", False):
+        return
+
+    class _Subprocess(types.ModuleType):
+        _pipeline_tied = True
+
+        def __getattr__(self, name: str):
+            return getattr(subprocess, name)
+
+        @staticmethod
+        def Popen(*args, **kwargs):  # noqa: N802 - stands in for subprocess.Popen
+            if threading.current_thread() is threading.main_thread():
+                kwargs.setdefault("preexec_fn", _die_with_this_process)
+            return subprocess.Popen(*args, **kwargs)
+
+    prefect_server.subprocess = _Subprocess("subprocess")
+
+
 def run_pipeline(settings: RunSettings) -> dict:
     """Run the flow once with the chosen task runner; returns the run summary."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
@@ -264,6 +309,7 @@ def run_pipeline(settings: RunSettings) -> dict:
         # Heartbeats let a Prefect server mark a crashed run; the ephemeral server lives and dies with
         # this process, and the heartbeat thread (1 s sleeps, joined at the end) adds up to a second per run.
         updates[PREFECT_FLOWS_HEARTBEAT_FREQUENCY] = None
+        tie_ephemeral_server_to_this_process()
     with temporary_settings(updates=updates):
         return configured(raw_dir=str(settings.raw_dir), out_dir=str(settings.out_dir),
                           models_dir=str(settings.models_dir), model=settings.model, max_bytes=settings.max_bytes,

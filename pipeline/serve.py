@@ -335,6 +335,9 @@ def serve_flows(flows_file: Path | str = DEFAULT_FLOWS_FILE, interval: float | N
 
 
 def _raise_keyboard_interrupt(signum, frame):  # noqa: ARG001
+    # The first SIGTERM stops serving; more of them (a service manager signals the whole
+    # process group) must not interrupt the clean-up with a traceback.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 

@@ -427,3 +427,54 @@ def test_new_rules_version_reextracts_without_reanalysis(prefect_env, work, tmp_
     assert set(after["documents"].rules_version) == {"test-rules-v2"}
     # Same rules in fact, so the same results; the analysis (tokens, processed_at) is reused as is.
     assert_tables_equal(before, after, skip=("rules_version",))
+
+
+# --------------------------------------------------------------------------- signals (issue 17: 6, 7)
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+@pytest.mark.parametrize("sig, code, word", [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
+def test_signal_mid_run_exits_documented_code_one_line_previous_outputs_kept(prefect_env, work, tmp_path,
+                                                                             sig, code, word):
+    raw, out = work
+    before = store.load(out)
+    before_run = current_info(out)["run_id"]
+    for path in sorted(raw.glob("*.txt")):
+        edit(path)
+    run = Run(prefect_env, raw, out, "--batch-size", "1", log_dir=tmp_path, name="signalled")
+    try:
+        wait_until(lambda: bool(staging_dirs(out)), 300, run, "the run to open its staging folder")
+        os.kill(run.proc.pid, sig)  # the process itself, as a terminal's Ctrl-C or a service manager would
+        rc = run.wait(120)
+    finally:
+        run.kill()
+    lines = [ln for ln in run.stderr.strip().splitlines() if ln.strip()]
+    assert rc == code, run.output()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {word}") and "previous tables" in lines[0], run.output()
+    assert current_info(out)["run_id"] == before_run and not staging_dirs(out)
+    assert_tables_equal(before, store.load(out))
+
+
+def test_sigkill_with_ephemeral_prefect_server_leaves_no_process_behind(isolated_prefect_env, tmp_path):
+    raw = make_corpus(tmp_path / "raw", n=2)
+    out = tmp_path / "out"
+    env = isolated_prefect_env(tmp_path / "home")  # no PREFECT_API_URL: the run starts its own server
+    (tmp_path / "home").mkdir()
+    run = Run(env, raw, out, "--batch-size", "1", log_dir=tmp_path, name="killed")
+    children: list[int] = []
+    try:
+        wait_until(lambda: bool(staging_dirs(out)), 300, run, "the run to open its staging folder")
+        children = _children(run.proc.pid)
+        assert children, "the run should have started its Prefect API server"
+        run.proc.send_signal(signal.SIGKILL)  # the run only: its children are not signalled
+        assert run.proc.wait(30) == -signal.SIGKILL
+        wait_until(lambda: not any(Path(f"/proc/{c}").exists() for c in children), 20,
+                   what="the run's child processes to end with it")
+    finally:
+        for child in children:
+            if Path(f"/proc/{child}").exists():
+                os.kill(child, signal.SIGKILL)
+        run.kill()
