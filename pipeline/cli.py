@@ -103,7 +103,8 @@ def _print_summary(summary: dict) -> None:
         table.add_row(ln, str(lv), rn, str(rv))
     console.print(table)
     redone = [(n, counts.get(k, 0)) for k, n in (("reanalyzed_model_or_code", "analyzed again: model or analyzer code changed"),
-                                                 ("reextracted_rules_or_code", "extracted again: rules or extraction code changed"))]
+                                                 ("reextracted_rules_or_code", "extracted again: rules or extraction code changed"),
+                                                 ("reused_moved", "renamed or moved: analysis reused, extracted again"))]
     for label, n in redone:
         if n:
             console.print(f"{label}: {n}")
