@@ -148,7 +148,7 @@ def run(
     if not verbose:
         _quiet_prefect()
     _logging(verbose)
-    from .flows import run_pipeline
+    from . import preflight
     from .settings import RunSettings
 
     # Checked before Prefect starts: a bad value fails in one line at once.
@@ -156,6 +156,9 @@ def run(
                            threads_per_worker, dask_address, dask_local, wait,
                            show_progress=sys.stderr.isatty(), follow_links=follow_links)
     try:
+        settings = preflight.preflight(settings)  # folders, lock and model: before Prefect is even imported
+        from .flows import run_pipeline
+
         summary = run_pipeline(settings)
     except KeyboardInterrupt:
         raise _interrupted(f"nothing was published; the previous tables in {out_dir} are kept") from None

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from pipeline import cli, flows, store
+from pipeline import cli, flows, preflight, store
 from pipeline.errors import ConfigError, ModelNotFoundError, OutputError, OutputLockedError
 from pipeline.settings import RunSettings
 
@@ -46,6 +46,7 @@ def test_main_version_prints_version_exit_0(monkeypatch, capsys):
 def _fake_run(tmp_path, monkeypatch, behaviour):
     raw = tmp_path / "raw"
     raw.mkdir()
+    monkeypatch.setattr(preflight, "preflight", lambda settings: settings)
     monkeypatch.setattr(flows, "run_pipeline", behaviour)
     return ["run", "--raw-dir", str(raw), "--out-dir", str(tmp_path / "out")]
 
@@ -125,7 +126,7 @@ def test_run_pipeline_out_dir_containing_raw_dir_refused_inputs_kept(tmp_path, n
 
 def test_preflight_workers_over_cores_capped_with_note(tmp_path, caplog):
     (tmp_path / "raw").mkdir()
-    settings = flows.preflight(RunSettings(tmp_path / "raw", tmp_path / "out", workers=64))
+    settings = preflight.preflight(RunSettings(tmp_path / "raw", tmp_path / "out", workers=64))
     assert settings.workers == (os.cpu_count() or 1)
     assert "capped" in caplog.text
 
