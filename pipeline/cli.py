@@ -4,15 +4,17 @@ Expected failures (`PipelineError`) print one line and exit non-zero; no traceba
 """
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from .errors import PipelineError
+from .errors import EXIT_SYSTEM_ERROR, Interrupted, PipelineError
 from .nlp.train import TrainSettings
 from .settings import RunSettings
 
@@ -27,6 +29,20 @@ DEFAULT_UD = Path("../shared/ud")
 # Option defaults come from the settings records, so the CLI and the API cannot disagree.
 _TRAIN = TrainSettings()
 _RUN = RunSettings()
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"pipeline {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Finnish wellbeing-county strategy extraction."""
 
 
 def _logging(verbose: bool) -> None:
@@ -83,14 +99,15 @@ def _print_summary(summary: dict) -> None:
     table.add_column("extractions")
     table.add_column("", justify="right")
     left = [("ok", counts.get("ok", 0)), ("rejected", counts.get("rejected", 0)),
-            ("skipped (not Finnish)", counts.get("skipped", 0)), ("analyzed now", counts.get("analyzed", 0)),
+            ("skipped (not Finnish, duplicate)", counts.get("skipped", 0)), ("analyzed now", counts.get("analyzed", 0)),
             ("unchanged, reused", counts.get("reused_analysis", 0))]
     right = [(f, fields.get(f, 0)) for f in ("mission", "vision", "value", "goal")] + [("", "")]
     for (ln, lv), (rn, rv) in zip(left, right):
         table.add_row(ln, str(lv), rn, str(rv))
     console.print(table)
     redone = [(n, counts.get(k, 0)) for k, n in (("reanalyzed_model_or_code", "analyzed again: model or analyzer code changed"),
-                                                 ("reextracted_rules_or_code", "extracted again: rules or extraction code changed"))]
+                                                 ("reextracted_rules_or_code", "extracted again: rules or extraction code changed"),
+                                                 ("reused_moved", "renamed or moved: analysis reused, extracted again"))]
     for label, n in redone:
         if n:
             console.print(f"{label}: {n}")
@@ -128,6 +145,7 @@ def run(
     dask_local: bool = typer.Option(False, help="Run analysis on a local Dask cluster of --workers processes."),
     wait: float = typer.Option(0.0, help="Seconds to wait if another run holds the output folder."),
     reviews: Optional[Path] = typer.Option(None, help="Reviewers' decisions to apply (default: OUT_DIR.reviews.sqlite beside OUT_DIR)."),
+    follow_links: bool = typer.Option(False, help="Read links in RAW_DIR to files outside it (rejected by default)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs."),
     force: bool = typer.Option(False, "--force", help="Run and publish even when no file, model or rule changed."),
 ) -> None:
@@ -139,21 +157,29 @@ def run(
     _logging(verbose)
     import time
 
+    from . import preflight
+
     started = time.monotonic()
+    # Checked before Prefect starts: a bad value fails in one line at once.
     settings = RunSettings(raw_dir, out_dir, models_dir, model, max_bytes, batch_size, workers,
                            threads_per_worker, dask_address, dask_local, wait, show_progress=sys.stderr.isatty(),
-                           reviews=reviews)
-    if not force:
-        from .unchanged import check_unchanged
+                           reviews=reviews, follow_links=follow_links)
+    try:
+        settings = preflight.preflight(settings)  # folders, lock and model: before Prefect is even imported
+        if not force:
+            from .unchanged import check_unchanged
 
-        unchanged = check_unchanged(settings)
-        if unchanged is not None:
-            typer.echo(f"No changes: the {unchanged.documents} files in {raw_dir} are as in run {unchanged.run_id}; "
-                       f"{out_dir} is left as it is ({time.monotonic() - started:.1f} s).")
-            return
-    from .flows import run_pipeline
+            unchanged = check_unchanged(settings)
+            if unchanged is not None:
+                typer.echo(f"No changes: the {unchanged.documents} files in {raw_dir} are as in run "
+                           f"{unchanged.run_id}; {out_dir} is left as it is ({time.monotonic() - started:.1f} s).")
+                return
+        from .flows import run_pipeline
 
-    _print_summary(run_pipeline(settings))
+        summary = run_pipeline(settings)
+    except KeyboardInterrupt:
+        raise _interrupted(f"nothing was published; the previous tables in {out_dir} are kept") from None
+    _print_summary(summary)
 
 
 @app.command("report")
@@ -347,21 +373,60 @@ def review_export(
     typer.echo(f"{len(written)} reviewed document(s) exported to {to}")
 
 
+_SIGNALS: dict[str, int] = {}
+
+
+def _on_sigterm(signum, frame):  # noqa: ARG001
+    # Unwind like Ctrl-C (staging removed, workers and the Prefect server stopped), then exit 143.
+    _SIGNALS["received"] = signum
+    raise KeyboardInterrupt
+
+
+def _interrupted(what: str) -> Interrupted:
+    if _SIGNALS.get("received") == signal.SIGTERM:
+        return Interrupted(f"terminated (SIGTERM): {what}", exit_code=143)
+    return Interrupted(f"interrupted: {what}", exit_code=130)
+
+
+def _system_error(err: OSError) -> str:
+    where = f" ({err.filename})" if err.filename else ""
+    if err.errno == errno.ENOSPC:
+        return f"no space left on the device{where}; free some space and run again (the previous run stays published)"
+    return f"{err.strerror or err}{where}; the previous run stays published"
+
+
+def _stopped() -> int:
+    stop = _interrupted("stopped before it finished; the previous outputs are kept")
+    typer.echo(f"error: {stop}", err=True)
+    return stop.exit_code
+
+
 def main() -> None:
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)
     except PipelineError as err:
         typer.echo(f"error: {err}", err=True)
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(_stopped())
+    except NoArgsIsHelpError as err:
+        err.show()
+        sys.exit(0)
+    except ClickException as err:  # usage errors: unknown command or option, bad value, missing option
+        hint = " (see --help)" if err.exit_code == 2 else ""
+        typer.echo(f"error: {err.format_message().strip().splitlines()[0]}{hint}", err=True)
         sys.exit(err.exit_code)
     except FileNotFoundError as err:
         typer.echo(f"error: {err}", err=True)
         sys.exit(2)
+    except OSError as err:  # disk full, I/O error: the data already published is safe
+        typer.echo(f"error: {_system_error(err)}", err=True)
+        sys.exit(EXIT_SYSTEM_ERROR)
     except (typer.Exit, SystemExit):  # typer's own exits keep their code
         raise
-    except Exception as err:  # click usage errors
-        import click
-
-        if isinstance(err, click.ClickException):
-            err.show()
-            sys.exit(err.exit_code)
-        raise
+    if isinstance(rc, int) and rc:  # typer turns Ctrl-C into a return value of 130 here
+        sys.exit(_stopped() if rc == 130 else rc)

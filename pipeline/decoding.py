@@ -57,13 +57,49 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+def _mixed_utf8_cp1252(data: bytes) -> tuple[str | None, int] | None:
+    """A file whose lines are partly UTF-8 and partly cp1252 (pasted together), decoded line by line.
+
+    None when the file is not such a mix (no line with valid non-ASCII UTF-8, or none without);
+    else (text, lines decoded as cp1252), text None when such a line is not cp1252 either.
+    """
+    lines = data.splitlines(keepends=True)
+    utf8_lines, legacy = 0, []
+    for i, line in enumerate(lines):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8_lines += 1
+        except UnicodeDecodeError:
+            legacy.append(i)
+    if not utf8_lines or not legacy:
+        return None
+    parts = []
+    legacy_set = set(legacy)
+    for i, line in enumerate(lines):
+        try:
+            parts.append(line.decode("cp1252") if i in legacy_set else line.decode("utf-8"))
+        except UnicodeDecodeError:
+            return None, len(legacy)
+    return "".join(parts), len(legacy)
+
+
 def decode(data: bytes) -> tuple[str | None, str | None, list[str]]:
-    """Decode raw bytes; return (text or None, codec name, notes)."""
+    """Decode raw bytes; return (text or None, codec name, notes).
+
+    A UTF-8 byte-order mark is removed whatever encoding the body turns out to be in,
+    and a file mixing UTF-8 and cp1252 lines is decoded line by line (noted).
+    """
+    notes: list[str] = []
     for bom, codec, note in _BOMS:
         if data.startswith(bom):
             try:
                 return data.decode(codec), codec, [note]
             except UnicodeDecodeError:
+                if bom == codecs.BOM_UTF8:  # a BOM before a legacy body: the BOM is no text
+                    data = data[len(bom):]
+                    notes.append("removed UTF-8 byte-order mark (the text after it is not UTF-8)")
                 break  # a BOM followed by garbage: let the detectors try
     codec16 = _utf16_without_bom(data)
     if codec16:
@@ -74,9 +110,16 @@ def decode(data: bytes) -> tuple[str | None, str | None, list[str]]:
     if b"\x00" in data:
         return None, None, []
     try:
-        return data.decode("utf-8"), "utf-8", []
+        return data.decode("utf-8"), "utf-8", notes
     except UnicodeDecodeError:
         pass
+    mixed = _mixed_utf8_cp1252(data)
+    if mixed is not None:
+        text, n_legacy = mixed
+        if text is None:
+            return None, None, notes
+        return text, "utf-8+cp1252", notes + [f"mixed encodings: {n_legacy} line(s) decoded as cp1252, "
+                                               "the rest as UTF-8"]
     # Not UTF-8.  Finnish files from Windows are nearly always cp1252 (a superset of
     # latin-1's printable characters); prefer it over a detector's guess so that
     # ä/ö/å survive.  (Bytes undefined in cp1252 are C1 controls in latin-1, so
@@ -88,7 +131,7 @@ def decode(data: bytes) -> tuple[str | None, str | None, list[str]]:
         except UnicodeDecodeError:
             continue
         if _looks_western(text) and (codec == "cp1252" or _mostly_nordic(text)):
-            return text, codec, [f"decoded as {codec}"]
+            return text, codec, notes + [f"decoded as {codec}"]
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -98,7 +141,7 @@ def decode(data: bytes) -> tuple[str | None, str | None, list[str]]:
         codec = codecs.lookup(best.encoding).name
     except LookupError:
         codec = best.encoding
-    return str(best), codec, [f"decoded as {codec}"]
+    return str(best), codec, notes + [f"decoded as {codec}"]
 
 
 def control_share(text: str) -> float:

@@ -8,6 +8,7 @@ to a process pool (or a Dask cluster) whose workers each build the model once.
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -19,7 +20,8 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from . import extract, ingest, runner, stages, store
+from . import extract, ingest, invisible, runner, stages, store
+from .preflight import check_folders, preflight
 from .errors import PipelineError
 from .nlp import analyzer as nlp
 from .defaults import BATCH_SIZE, MAX_BYTES
@@ -48,8 +50,10 @@ def _retry_on_io_error(task, task_run, state) -> bool:
 # Listing the folder is the one read whose failure fails the run: a transient error there
 # (EIO, ESTALE on a network share) is raised as OSError and retried.
 @task(name="discover", retries=2, retry_delay_seconds=1, retry_condition_fn=_retry_on_io_error)
-def discover_task(raw_dir: str) -> list[SourceFile]:
-    return ingest.discover(Path(raw_dir))
+def discover_task(raw_dir: str, out_dir: str | None = None, follow_links: bool = False) -> list[SourceFile]:
+    # An output folder inside the raw folder is never read as input.
+    return ingest.discover(Path(raw_dir), exclude=[Path(out_dir)] if out_dir else (),
+                           allow_outside_links=follow_links)
 
 
 # No retries: a file that cannot be read is an outcome (rejected, with its reason), not a
@@ -96,6 +100,7 @@ def ingest_strategies(
     wait_for_lock: float = 0.0,
     show_progress: bool = False,
     reviews: str | None = None,
+    follow_links: bool = False,
 ) -> dict:
     """Process every text in `raw_dir` that is new or changed; publish all tables to `out_dir`."""
     logger = get_run_logger()
@@ -103,13 +108,14 @@ def ingest_strategies(
     stages.check(STAGES)
     settings = RunSettings(Path(raw_dir), Path(out_dir), Path(models_dir), model, max_bytes, batch_size, workers,
                            threads_per_worker, wait_for_lock=wait_for_lock, show_progress=show_progress,
-                           reviews=Path(reviews) if reviews else None)
+                           reviews=Path(reviews) if reviews else None, follow_links=follow_links)
+    check_folders(settings)
     threads = settings.threads
     # Fails here, before any work, if no model is installed; builds no Stanza pipeline yet.
     # The same analyzer (same threads) is the one the batches use when they run in this process.
     keys = runner.RunKeys(nlp.get_analyzer(models_dir, model, threads).model_name, extract.rules_version())
 
-    sources = discover_task(raw_dir)
+    sources = discover_task(raw_dir, out_dir, follow_links)
     with store.open_run(out_dir, wait_for_lock, settings.reviews, {"model": keys.model, "rules_version": keys.rules}) \
             as (writer, previous), \
             _worker_pool(workers, models_dir, model, threads) as pool:
@@ -119,10 +125,11 @@ def ingest_strategies(
             raws.extend(read_task(chunk, max_bytes, known_languages))
         readable = sum(1 for r in raws if r.status == "ok")
         progress = _progress(show_progress, readable)
+        extractor = extract.get_extractor()
         work = runner.process_run(
             raws, previous, writer, keys,
             submit=lambda docs: analyze_batch_task.submit(docs, models_dir, model, threads, pool),
-            extract=extract.get_extractor().extract, batch_size=batch_size, in_flight=max(2, 2 * workers),
+            extract=lambda analysis: invisible.extract_visible(extractor.extract, analysis), batch_size=batch_size, in_flight=max(2, 2 * workers),
             now=datetime.now(timezone.utc), advance=progress.advance)
         progress.close()
         analyzed = sum(1 for w in work if w.action == "analyze")
@@ -211,9 +218,55 @@ def task_runner_for(settings: RunSettings):
     return ThreadPoolTaskRunner(max_workers=max(1, settings.workers))
 
 
+def _die_with_this_process() -> None:  # runs in the server child between fork and exec
+    import ctypes
+    import signal
+
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+
+
+def tie_ephemeral_server_to_this_process() -> None:
+    """Make the API server Prefect starts for this run (a uvicorn child) die with this process.
+
+    On a normal end, Ctrl-C or SIGTERM Prefect stops it itself (atexit); after a SIGKILL it
+    was re-parented to PID 1 and kept running.  Linux's PR_SET_PDEATHSIG, set in the child,
+    sends it SIGTERM when the thread that started it ends, so it is set only when that thread
+    is the main thread (which lives as long as the process).
+    """
+    import subprocess
+    import sys
+    import threading
+    import types
+
+    if not sys.platform.startswith("linux"):
+        return
+    from prefect.server.api import server as prefect_server
+
+    if isinstance(prefect_server.subprocess, types.ModuleType) and \
+            getattr(prefect_server.subprocess, "_pipeline_tied", False):
+        return
+
+    class _Subprocess(types.ModuleType):
+        _pipeline_tied = True
+
+        def __getattr__(self, name: str):
+            return getattr(subprocess, name)
+
+        @staticmethod
+        def Popen(*args, **kwargs):  # noqa: N802 - stands in for subprocess.Popen
+            if threading.current_thread() is threading.main_thread():
+                kwargs.setdefault("preexec_fn", _die_with_this_process)
+            return subprocess.Popen(*args, **kwargs)
+
+    prefect_server.subprocess = _Subprocess("subprocess")
+
+
 def run_pipeline(settings: RunSettings) -> dict:
     """Run the flow once with the chosen task runner; returns the run summary."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
+
+    settings = preflight(settings)
 
     configured = ingest_strategies.with_options(task_runner=task_runner_for(settings))
     updates: dict = {}
@@ -221,10 +274,11 @@ def run_pipeline(settings: RunSettings) -> dict:
         # Heartbeats let a Prefect server mark a crashed run; the ephemeral server lives and dies with
         # this process, and the heartbeat thread (1 s sleeps, joined at the end) adds up to a second per run.
         updates[PREFECT_FLOWS_HEARTBEAT_FREQUENCY] = None
+        tie_ephemeral_server_to_this_process()
     with temporary_settings(updates=updates):
         return configured(raw_dir=str(settings.raw_dir), out_dir=str(settings.out_dir),
                           models_dir=str(settings.models_dir), model=settings.model, max_bytes=settings.max_bytes,
                           batch_size=settings.batch_size, workers=settings.workers,
                           threads_per_worker=settings.threads_per_worker, wait_for_lock=settings.wait_for_lock,
-                          show_progress=settings.show_progress,
+                          show_progress=settings.show_progress, follow_links=settings.follow_links,
                           reviews=str(settings.reviews) if settings.reviews else None)

@@ -14,7 +14,9 @@ lone CR become ``"\\n"``) and Unicode NFC applied.  For plain-text files this is
 exactly what Python's text mode returns, i.e.
 ``unicodedata.normalize("NFC", open(path, encoding=doc.encoding).read())``
 (``utf-8-sig`` drops the byte-order mark; text mode's universal newlines do the
-line-ending translation).  Nothing else is changed: leading and trailing
+line-ending translation).  A file mixing UTF-8 and cp1252 lines (``encoding``
+``"utf-8+cp1252"``) is decoded line by line, and a UTF-8 byte-order mark is
+dropped whatever the body's encoding (both noted).  Nothing else is changed: leading and trailing
 whitespace and runs of spaces are kept, so every downstream offset can be
 checked against that text.  The one exception is an HTML page saved as
 ``.txt``: its text is what trafilatura extracts from the page (noted as
@@ -30,13 +32,16 @@ import os
 import re
 import stat
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from . import defaults
+from . import invisible
 from .decoding import control_share, decode
 from .errors import ConfigError
 from .language import detect_language, language_reason
+from .store.layout import MARKER
 from .types import RawDocument, SourceFile
 
 # Kept while flows and the CLI still read the limit from here; `defaults.MAX_BYTES` is the one value.
@@ -52,14 +57,36 @@ _CHUNK = 1 << 20
 _PERMANENT_LISTING_ERRORS = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.EPERM, errno.ELOOP})
 
 
-def discover(raw_dir: Path) -> list[SourceFile]:
-    """List every non-hidden `*.txt` file under `raw_dir` (recursively), sorted by doc_id."""
+def _printable_name(source: str) -> str | None:
+    """None when `source` is valid UTF-8; else the name with its undecodable bytes shown as \\xNN."""
+    try:
+        source.encode("utf-8")
+        return None
+    except UnicodeEncodeError:
+        return os.fsencode(source).decode("utf-8", "backslashreplace")
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def discover(raw_dir: Path, exclude: Iterable[Path] = (), allow_outside_links: bool = False) -> list[SourceFile]:
+    """List every non-hidden `*.txt` file under `raw_dir` (recursively), sorted by doc_id.
+
+    Never fails for one bad name: a file whose name is not UTF-8, a second file for one
+    document id (``a.txt`` and ``a.TXT``, or names equal after Unicode NFC) and a link to a
+    file outside the raw folder (unless `allow_outside_links`) are listed with the reason
+    they will be rejected.  Folders in `exclude` and output folders of the pipeline (they
+    hold its marker file) are not searched.  Document ids are NFC-normalized.
+    """
     raw_dir = Path(raw_dir)
     if not raw_dir.exists():
         raise ConfigError(f"raw directory not found: {raw_dir} (check --raw-dir)")
     if not raw_dir.is_dir():
         raise ConfigError(f"raw directory is not a directory: {raw_dir} (check --raw-dir)")
     base = raw_dir.absolute()
+    real_base = os.path.realpath(base)
+    excluded = {os.path.realpath(Path(p).absolute()) for p in exclude}
 
     def _fail(err: OSError) -> None:
         if err.errno not in _PERMANENT_LISTING_ERRORS:
@@ -67,21 +94,73 @@ def discover(raw_dir: Path) -> list[SourceFile]:
         where = err.filename or base
         raise ConfigError(f"cannot list the raw directory {where}: {err.strerror or err}")
 
-    found: dict[str, SourceFile] = {}
+    def _skip_dir(path: Path) -> bool:
+        return os.path.realpath(path) in excluded or (path / MARKER).is_file()
+
+    listed: list[SourceFile] = []
     for dirpath, dirnames, filenames in os.walk(base, onerror=_fail, followlinks=False):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not _skip_dir(here / d))
         for name in filenames:
             if name.startswith(".") or not name.lower().endswith(".txt") or len(name) <= 4:
                 continue
-            full = Path(dirpath) / name
+            full = here / name
             source = full.relative_to(base).as_posix()
-            doc_id = source[: -len(".txt")]
-            if doc_id in found:
-                raise ConfigError(
-                    f"two input files share the document id {doc_id!r}: "
-                    f"{found[doc_id].source} and {source}; rename one of them")
-            found[doc_id] = SourceFile(doc_id=doc_id, path=str(full), source=source)
+            rejected = None
+            printable = _printable_name(source)
+            if printable is not None:
+                source = printable
+                rejected = "the file name is not valid UTF-8 (rename the file to read it)"
+            elif not allow_outside_links and full.is_symlink():
+                target = os.path.realpath(full)
+                if not _within(target, real_base):
+                    rejected = (f"symbolic link to a file outside the raw folder ({target}); "
+                                "copy the file in, or use --follow-links to accept such links")
+            doc_id = unicodedata.normalize("NFC", source[: -len(".txt")])
+            listed.append(SourceFile(doc_id=doc_id, path=str(full), source=source, rejected=rejected))
+    return _unique_ids(listed)
+
+
+def _unique_ids(listed: Sequence[SourceFile]) -> list[SourceFile]:
+    """One file per document id: the preferred one keeps it, the others are rejected naming it."""
+    def preference(src: SourceFile) -> tuple:
+        return (src.rejected is not None, unicodedata.normalize("NFC", src.source) != src.source,
+                not src.source.endswith(".txt"), src.source)
+
+    found: dict[str, SourceFile] = {}
+    others: list[SourceFile] = []
+    for src in sorted(listed, key=preference):
+        if src.doc_id not in found:
+            found[src.doc_id] = src
+        else:
+            others.append(src)
+    for src in others:
+        keeper = found[src.doc_id]
+        doc_id, n = src.source, 1  # the full name (with its extension): shown as it is, distinct
+        while doc_id in found:
+            n += 1
+            doc_id = f"{src.source}#{n}"
+        found[doc_id] = replace(src, doc_id=doc_id, rejected=src.rejected or (
+            f"another file has the same document id {keeper.doc_id!r}: {keeper.source}; rename one of them"))
     return [found[k] for k in sorted(found)]
+
+
+def mark_duplicates(raws: Sequence[RawDocument]) -> list[RawDocument]:
+    """A readable file whose bytes equal an earlier one's (by doc_id) is skipped as its duplicate.
+
+    Its values would otherwise be counted twice; the earlier document is the one analyzed.
+    """
+    first: dict[str, str] = {}
+    out = []
+    for raw in sorted(raws, key=lambda r: r.doc_id):
+        sha = raw.sha256
+        if raw.status == "ok" and sha:
+            if sha in first:
+                raw = replace(raw, status="skipped", reason=f"duplicate of {first[sha]}", text=None)
+            else:
+                first[sha] = raw.doc_id
+        out.append(raw)
+    return out
 
 
 # ------------------------------------------------------------------ reading
@@ -234,6 +313,9 @@ def read_document(src: SourceFile, max_bytes: int = defaults.MAX_BYTES,
     text as ``ok`` with language None (the benchmark's corpus takes every language).
     """
     path = src.path
+    if src.rejected is not None:
+        return RawDocument(doc_id=src.doc_id, source=src.source, sha256=None, status="rejected",
+                           reason=src.rejected)
 
     def result(status: str, reason: str | None = None, **kw: Any) -> RawDocument:
         return RawDocument(doc_id=src.doc_id, source=src.source, status=status, reason=reason,
@@ -291,6 +373,9 @@ def read_document(src: SourceFile, max_bytes: int = defaults.MAX_BYTES,
     if normalized != text:
         notes.append("applied Unicode NFC normalization")
         text = normalized
+    hidden = invisible.note(text)
+    if hidden:  # kept in the text; the model and the cue rules see the text without them
+        notes.append(hidden)
 
     if not check_language:
         return result("ok", text=text, notes=tuple(notes), **base)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable, Iterator, Protocol, Sequence, TypeVar
 
-from . import incremental
+from . import incremental, ingest
 from .store import PreviousOutputs, RunWriter
 from .types import Analysis, DocumentMetadata, DocumentResult, Extraction, RawDocument, WorkItem
 
@@ -59,6 +59,7 @@ def process_run(raws: Sequence[RawDocument], previous: PreviousOutputs, writer: 
     written in doc_id order, so the tables never depend on which worker
     finishes first.  `advance` is called once per written readable document.
     """
+    raws = ingest.mark_duplicates(raws)  # a second copy of a file is skipped, not counted twice
     work = incremental.plan(raws, previous.by_id, keys.model, keys.rules)
     pending: deque[BatchHandle] = deque()
     to_submit = batches([w.raw for w in work if w.action == "analyze"], batch_size)
@@ -86,16 +87,18 @@ def process_run(raws: Sequence[RawDocument], previous: PreviousOutputs, writer: 
             if item.action == "reuse_analysis" and result.analysis is not None:
                 metadata, extractions = extract(result.analysis)
                 result = replace(result, metadata=metadata, extractions=extractions)
-            stamp = now if item.action == "analyze" else previous.processed_at(doc_id) or now
+            stamp = now if item.action == "analyze" else previous.processed_at(item.reuse_from or doc_id) or now
             writer.add(result, stamp, keys.rules)
             writer.count("analyzed" if item.action == "analyze" else "reused_analysis")
             if item.reason == "model":
                 writer.count("reanalyzed_model_or_code")
             elif item.reason == "rules":
                 writer.count("reextracted_rules_or_code")
+            elif item.reason == "moved":
+                writer.count("reused_moved")
             advance()
     planned = {w.raw.doc_id for w in work}
     for raw in sorted(raws, key=lambda r: r.doc_id):
         if raw.doc_id not in planned:  # rejected or skipped: a row that says why, nothing else
-            writer.add(DocumentResult(raw), now, None)
+            writer.add(DocumentResult(raw), previous.processed_at_if_unchanged(raw) or now, None)
     return work

@@ -313,6 +313,13 @@ def serve_flows(flows_file: Path | str = DEFAULT_FLOWS_FILE, interval: float | N
         raise ConfigError("--interval must be a positive number of seconds")
     # SIGTERM (e.g. from a service manager) must unwind like Ctrl-C, so the server is stopped.
     previous_handler = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    # Prefect's runner installs its own SIGTERM handler when it starts, one that calls a coroutine
+    # without awaiting it and then sys.exit(0) (a RuntimeWarning, and no clean stop): while serving,
+    # the runner's handler is this one, so SIGTERM stops it exactly as Ctrl-C does.
+    from prefect.runner.runner import Runner
+
+    runner_handler = Runner.__dict__.get("handle_sigterm")
+    Runner.handle_sigterm = lambda self, *args, **kwargs: _raise_keyboard_interrupt(signal.SIGTERM, None)  # type: ignore[method-assign]
     try:
         with prefect_api(echo):
             from prefect import serve
@@ -331,10 +338,15 @@ def serve_flows(flows_file: Path | str = DEFAULT_FLOWS_FILE, interval: float | N
         pass
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
+        if runner_handler is not None:
+            Runner.handle_sigterm = runner_handler  # type: ignore[method-assign]
     echo("Stopped serving.")
 
 
 def _raise_keyboard_interrupt(signum, frame):  # noqa: ARG001
+    # The first SIGTERM stops serving; more of them (a service manager signals the whole
+    # process group) must not interrupt the clean-up with a traceback.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 

@@ -16,6 +16,9 @@ class SourceFile:
     doc_id: str  # path relative to the raw dir, without .txt, '/'-separated
     path: str  # absolute path as found
     source: str  # path relative to the raw dir, as given to users
+    # Set when the listing itself shows the file cannot be used (a name that is not UTF-8, a second
+    # file for one document id, a link out of the raw folder): it is then rejected unread.
+    rejected: str | None = None
 
 
 @dataclass(frozen=True)
@@ -180,5 +183,7 @@ class WorkItem:
     raw: RawDocument
     action: str  # "analyze" | "reuse_analysis" | "reuse_all"
     # Why it is recomputed: "new" | "content" (its text changed) | "model" (NLP model or analyzer
-    # code changed) | "rules" (extraction rules or code changed); "" when everything is reused.
+    # code changed) | "rules" (extraction rules or code changed) | "moved" (same bytes as a stored
+    # document under another id: a renamed or moved file); "" when everything is reused.
     reason: str = ""
+    reuse_from: str | None = None  # the stored document whose analysis is reused, when not this doc_id

@@ -31,7 +31,8 @@ def check_unchanged(settings: RunSettings) -> UnchangedRun | None:
     Raises the one-line errors a run would raise first (missing raw folder, no model).
     """
     started = time.monotonic()
-    sources = ingest.discover(settings.raw_dir)
+    # The same discovery and duplicate marking as the flow's, so the same documents are compared.
+    sources = ingest.discover(settings.raw_dir, exclude=[settings.out_dir], allow_outside_links=settings.follow_links)
     model_name = nlp.get_analyzer(settings.models_dir, settings.model, settings.threads).model_name
     run_dir = store.resolve_run(settings.out_dir)
     if run_dir is None:
@@ -43,7 +44,8 @@ def check_unchanged(settings: RunSettings) -> UnchangedRun | None:
     if {s.doc_id for s in sources} != set(previous.by_id):
         return None
     known_languages = previous.languages_by_sha256()
-    raws = [ingest.read_document(src, settings.max_bytes, known_languages) for src in sources]
+    raws = ingest.mark_duplicates([ingest.read_document(src, settings.max_bytes, known_languages)
+                                   for src in sources])
     for raw in raws:
         prev = previous.by_id[raw.doc_id]
         if (prev.get("sha256"), prev.get("status"), prev.get("reason")) != (raw.sha256, raw.status, raw.reason):

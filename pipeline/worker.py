@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from . import extract
+from . import extract, invisible
 from .nlp import analyzer as nlp
 from .types import DocumentResult, RawDocument
 
@@ -23,11 +23,12 @@ def init_worker(models_dir: str, model_choice: str, threads: int) -> None:
 def analyze_and_extract(docs: list[RawDocument], models_dir: str, model_choice: str,
                         threads: int | None) -> list[DocumentResult]:
     """The NLP analysis and the extraction of one batch, in the process that runs it."""
-    analyses = nlp.get_analyzer(models_dir, model_choice, threads).analyze_many(
-        [(d.doc_id, d.text or "") for d in docs])
+    # The model and the rules see the text without invisible characters; offsets index the text as read.
+    analyses = invisible.analyze_texts(nlp.get_analyzer(models_dir, model_choice, threads).analyze_many,
+                                       [(d.doc_id, d.text or "") for d in docs])
     extractor = extract.get_extractor()
     results = []
     for raw, analysis in zip(docs, analyses):
-        metadata, extractions = extractor.extract(analysis)
+        metadata, extractions = invisible.extract_visible(extractor.extract, analysis)
         results.append(DocumentResult(raw, analysis, metadata, extractions))
     return results

@@ -17,7 +17,7 @@ PREV = {"same": {"status": "ok", "sha256": "a", "model": "m1", "rules_version": 
 
 
 def test_plan_unchanged_file_reuses_everything_and_edited_file_is_analyzed():
-    work = plan([_raw("same"), _raw("edited", sha="b"), _raw("new")], PREV, "m1", "r1")
+    work = plan([_raw("same"), _raw("edited", sha="b"), _raw("new", sha="c")], PREV, "m1", "r1")
     assert [(w.raw.doc_id, w.action) for w in work] == [("edited", "analyze"), ("new", "analyze"), ("same", "reuse_all")]
 
 
@@ -35,7 +35,7 @@ def test_plan_rejected_files_are_not_planned():
 
 
 def test_plan_says_why_a_document_is_recomputed():
-    work = plan([_raw("same"), _raw("edited", sha="b"), _raw("new")], PREV, "m2", "r2")
+    work = plan([_raw("same"), _raw("edited", sha="b"), _raw("new", sha="c")], PREV, "m2", "r2")
     assert {w.raw.doc_id: w.reason for w in work} == {"same": "model", "edited": "content", "new": "new"}
     assert [w.reason for w in plan([_raw("same")], PREV, "m1", "r2")] == ["rules"]
     assert [w.reason for w in plan([_raw("same")], PREV, "m1", "r1")] == [""]
@@ -66,3 +66,9 @@ def test_run_after_code_change_redoes_every_document_and_says_so(tmp_path, monke
     monkeypatch.setattr(analyzer, "analyzer_code_version", lambda: "new-analyzer-code")
     analyzed = flows.run_pipeline(RunSettings(raw, out, models))
     assert analyzed["counts"]["reanalyzed_model_or_code"] == n and analyzed["counts"]["analyzed"] == n
+
+
+def test_plan_new_id_with_stored_bytes_reuses_that_analysis_as_moved():
+    work = plan([_raw("renamed")], {"old": PREV["same"]}, "m1", "r1")
+    assert [(w.action, w.reason, w.reuse_from) for w in work] == [("reuse_analysis", "moved", "old")]
+    assert [w.action for w in plan([_raw("renamed")], {"old": PREV["same"]}, "m2", "r1")] == ["analyze"]

@@ -12,7 +12,7 @@ from pipeline import ingest, language
 from pipeline.errors import ConfigError
 from pipeline.defaults import MAX_BYTES
 from pipeline.ingest import discover, read_document
-from pipeline.types import SourceFile
+from pipeline.types import RawDocument, SourceFile
 
 RAW_TEXTS = Path(__file__).resolve().parent.parent / "raw_texts"
 
@@ -98,11 +98,76 @@ def test_discover_file_instead_of_dir_raises_config_error(tmp_path):
         discover(tmp_path / "file.txt")
 
 
-def test_discover_same_doc_id_twice_raises_config_error(tmp_path):
+def test_discover_same_doc_id_twice_later_rejected_naming_the_other(tmp_path):
+    (tmp_path / "Strategia.txt").write_text(FI_TEXT, encoding="utf-8")
+    (tmp_path / "Strategia.TXT").write_text(FI_TEXT, encoding="utf-8")
+    found = {s.doc_id: s for s in discover(tmp_path)}
+    assert set(found) == {"Strategia", "Strategia.TXT"}
+    assert found["Strategia"].source == "Strategia.txt" and found["Strategia"].rejected is None
+    doc = read_document(found["Strategia.TXT"])
+    assert doc.status == "rejected" and "Strategia.txt" in (doc.reason or "")
+
+
+def test_discover_nfc_and_nfd_names_one_normalized_id_other_rejected(tmp_path):
+    nfc, nfd = "strategia-\u00e4", "strategia-a\u0308"
+    (tmp_path / f"{nfc}.txt").write_text(FI_TEXT, encoding="utf-8")
+    (tmp_path / f"{nfd}.txt").write_text(FI_TEXT, encoding="utf-8")
+    found = discover(tmp_path)
+    keeper = [s for s in found if s.rejected is None]
+    assert [s.doc_id for s in keeper] == [nfc] and len(found) == 2
+    assert "same document id" in (next(s for s in found if s.rejected).rejected or "")
+
+
+def test_discover_nfd_name_alone_gets_nfc_id(tmp_path):
+    (tmp_path / "a\u0308.txt").write_text(FI_TEXT, encoding="utf-8")
+    assert [s.doc_id for s in discover(tmp_path)] == ["\u00e4"]
+
+
+def test_discover_non_utf8_name_rejected_with_printable_id(tmp_path):
+    (tmp_path / "good.txt").write_text(FI_TEXT, encoding="utf-8")
+    with open(os.fsencode(tmp_path) + b"/strategia-\xe4.txt", "wb") as fh:
+        fh.write(FI_TEXT.encode())
+    found = discover(tmp_path)
+    bad = next(s for s in found if s.doc_id != "good")
+    assert bad.doc_id == "strategia-\\xe4"
+    bad.doc_id.encode("utf-8")  # storable
+    doc = read_document(bad)
+    assert doc.status == "rejected" and "not valid UTF-8" in (doc.reason or "")
+
+
+def test_read_document_link_outside_raw_folder_rejected_unread(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text(FI_TEXT, encoding="utf-8")
+    (raw / "a.txt").symlink_to(secret)
+    (raw / "inside.txt").write_text(FI_TEXT, encoding="utf-8")
+    (raw / "b.txt").symlink_to(raw / "inside.txt")
+    docs = {s.doc_id: read_document(s) for s in discover(raw)}
+    assert docs["a"].status == "rejected" and "outside the raw folder" in (docs["a"].reason or "")
+    assert docs["a"].text is None
+    assert docs["b"].status == "ok"
+    allowed = {s.doc_id: s for s in discover(raw, allow_outside_links=True)}
+    assert allowed["a"].rejected is None
+
+
+def test_discover_output_folder_inside_raw_folder_not_searched(tmp_path):
     (tmp_path / "a.txt").write_text(FI_TEXT, encoding="utf-8")
-    (tmp_path / "a.TXT").write_text(FI_TEXT, encoding="utf-8")
-    with pytest.raises(ConfigError, match="share the document id 'a'"):
-        discover(tmp_path)
+    (tmp_path / "out" / "runs" / "2023").mkdir(parents=True)
+    (tmp_path / "out" / "runs" / "2023" / "x.txt").write_text(FI_TEXT, encoding="utf-8")
+    (tmp_path / "marked").mkdir()
+    (tmp_path / "marked" / ".pipeline-output").write_text("")
+    (tmp_path / "marked" / "y.txt").write_text(FI_TEXT, encoding="utf-8")
+    assert [s.doc_id for s in discover(tmp_path, exclude=[tmp_path / "out"])] == ["a"]
+
+
+def test_mark_duplicates_same_bytes_later_skipped_naming_first():
+    def raw(doc_id, sha):
+        return RawDocument(doc_id, f"{doc_id}.txt", sha, "ok", text="t", language="fi")
+    out = ingest.mark_duplicates([raw("sub/b", "s1"), raw("a", "s1"), raw("c", "s2")])
+    assert [(r.doc_id, r.status, r.reason) for r in out] == [
+        ("a", "ok", None), ("c", "ok", None), ("sub/b", "skipped", "duplicate of a")]
+    assert out[2].text is None
 
 
 def test_read_document_known_sha256_reuses_language_without_classifying(tmp_path, monkeypatch):
@@ -545,3 +610,24 @@ def test_discover_unreadable_subfolder_one_line_config_error(tmp_path, monkeypat
     monkeypatch.setattr(ingest.os, "walk", denied_walk)
     with pytest.raises(ConfigError, match=r"cannot list the raw directory .*private: Permission denied"):
         discover(tmp_path)
+
+
+# ------------------------------------------------------------------ mixed encodings (issue 17: 13)
+
+def test_read_document_mixed_utf8_and_cp1252_lines_decoded_line_by_line(tmp_path):
+    data = ("Missiomme on hyvän elämän tukeminen.\n".encode("utf-8")
+            + "Arvomme ovat yhteisöllisyys ja vastuullisuus.\n".encode("cp1252")
+            + "Visiomme on, että jokainen asukas voi hyvin.\n".encode("utf-8"))
+    doc = read_document(_src(tmp_path, "mixed.txt", data))
+    assert doc.status == "ok"
+    assert "hyvän elämän" in doc.text and "yhteisöllisyys" in doc.text and "että" in doc.text
+    assert "Ã" not in doc.text and "Ċ" not in doc.text
+    assert any("mixed encodings: 1 line" in n for n in doc.notes)
+
+
+def test_read_document_utf8_bom_before_cp1252_body_bom_removed(tmp_path):
+    data = b"\xef\xbb\xbf" + FI_TEXT.encode("cp1252")
+    doc = read_document(_src(tmp_path, "bom.txt", data))
+    assert doc.status == "ok" and doc.text == FI_TEXT
+    assert "ï»¿" not in doc.text and "\ufeff" not in doc.text
+    assert any("byte-order mark" in n for n in doc.notes)

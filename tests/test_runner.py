@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from concurrent.futures import Future
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pandas as pd
@@ -59,10 +60,10 @@ class Model:
         return Handle()
 
 
-def _run(out, raws, model: Model, keys=KEYS, extract=_extract, batch_size=2, in_flight=2):
+def _run(out, raws, model: Model, keys=KEYS, extract=_extract, batch_size=2, in_flight=2, now=NOW):
     with store.open_run(out) as (writer, previous):
         work = runner.process_run(raws, previous, writer, keys, submit=model.submit, extract=extract,
-                                  batch_size=batch_size, in_flight=in_flight, now=NOW)
+                                  batch_size=batch_size, in_flight=in_flight, now=now)
         writer.commit({"model": keys.model, "rules_version": keys.rules})
     return work, store.run_info(store.resolve_run(out))["counts"], store.load(out)
 
@@ -127,6 +128,50 @@ def test_process_run_model_change_and_edited_text_reanalyze_only_those(tmp_path)
     assert {w.raw.doc_id: w.reason for w in work} == {"a": "model", "b": "content"}
     assert counts["analyzed"] == 2 and counts["reanalyzed_model_or_code"] == 1
     assert tables["extractions"]["text"].tolist() == ["rohkeus.", "rohkea."]
+
+
+def test_process_run_unchanged_rejected_and_skipped_keep_processed_at_changed_ones_renewed(tmp_path):
+    skipped = replace(_raw("s"), status="skipped", reason="Swedish text", text=None)
+    raws = [_raw("a"), _raw("r", status="rejected"), skipped, _raw("z", status="rejected")]
+    _, _, first = _run(tmp_path, raws, Model())
+    later = datetime(2026, 2, 1, tzinfo=timezone.utc)
+    changed = replace(raws[3], reason="binary file (PDF document), not text")
+    _, _, again = _run(tmp_path, raws[:3] + [changed], Model(), now=later)
+    stamps = dict(zip(again["documents"].doc_id, again["documents"].processed_at))
+    assert stamps["a"] == stamps["r"] == stamps["s"] == pd.Timestamp(NOW)
+    assert stamps["z"] == pd.Timestamp(later)
+    def rows(docs):  # the documents other than z, without run_id (it names each run)
+        return docs[docs.doc_id != "z"].drop(columns="run_id").reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(rows(again["documents"]), rows(first["documents"]))
+
+
+def test_process_run_same_bytes_twice_later_skipped_as_duplicate_and_extracted_once(tmp_path):
+    a = _raw("a")
+    copy = replace(a, doc_id="sub/a", source="sub/a.txt")
+    model = Model()
+    _, counts, tables = _run(tmp_path, [copy, a], model)
+    assert model.batches == [["a"]]
+    docs = tables["documents"].set_index("doc_id")
+    assert docs.loc["sub/a", "status"] == "skipped" and docs.loc["sub/a", "reason"] == "duplicate of a"
+    assert tables["extractions"]["doc_id"].tolist() == ["a"] and counts["skipped"] == 1
+
+
+def test_process_run_renamed_file_reuses_analysis_and_extracts_under_new_id(tmp_path):
+    _run(tmp_path, [_raw("a"), _raw("b", "Visio on rohkea.")], Model())
+    moved = replace(_raw("a"), doc_id="new/a", source="new/a.txt")
+    model, seen = Model(), []
+
+    def counting(analysis):
+        seen.append(analysis.doc_id)
+        return _extract(analysis)
+
+    work, counts, tables = _run(tmp_path, [moved, _raw("b", "Visio on rohkea.")], model, extract=counting)
+    assert model.batches == [] and seen == ["new/a"]
+    assert {w.raw.doc_id: (w.action, w.reason) for w in work}["new/a"] == ("reuse_analysis", "moved")
+    assert counts["reused_moved"] == 1 and counts["analyzed"] == 0
+    assert set(tables["tokens"].doc_id) == {"new/a", "b"}
+    assert tables["extractions"].set_index("doc_id").loc["new/a", "text"] == "rohkeus."
 
 
 def test_flow_discover_transient_error_retried_then_run_succeeds(tmp_path, monkeypatch):

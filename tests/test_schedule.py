@@ -193,3 +193,39 @@ def _alive(pid: int, grace: float = 10.0) -> bool:
             return False
         time.sleep(0.2)
     return True
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SAMPLES, reason="needs the sample texts in raw_texts/")
+def test_serve_sigterm_stops_cleanly_without_traceback_or_warning(tmp_path, isolated_prefect_env):
+    """What a service manager does: SIGTERM to the process group; `serve` stops as on Ctrl-C."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SAMPLES[0], raw / SAMPLES[0].name)
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline", "serve", "--interval", "3600", "--raw-dir", str(raw),
+             "--out-dir", str(tmp_path / "out")],
+            cwd=REPO, env=isolated_prefect_env(tmp_path / "prefect-home"), stdin=subprocess.DEVNULL, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while "Serving " not in log_path.read_text(errors="replace"):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"`pipeline serve` did not start\n{log_path.read_text(errors='replace')}")
+            time.sleep(0.5)
+        time.sleep(3)  # the runner is started (and has installed its signal handler)
+        os.killpg(proc.pid, signal.SIGTERM)
+        rc = proc.wait(120)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(30)
+    output = log_path.read_text(errors="replace")
+    assert rc == 0, output
+    after = output.split("Serving ")[-1]
+    assert "Traceback" not in after and "never awaited" not in after, output
+    assert "Stopped serving." in after, output

@@ -128,3 +128,88 @@ def test_read_results_renders_as_report(tmp_path):
     html = render_report(store.read_results(_publish(tmp_path, [_result("a"), _result("b", "rejected")])))
     assert 'data-doc-id="a"' in html and '<li class="chip">rohkeus</li>' in html
     assert 'class="st-rejected" data-doc-id="b"' in html and "empty file" in html
+
+
+# ---------------------------------------------------------------- ownership and links (issue 17: 1, 2, 8)
+
+def test_open_run_folder_with_foreign_content_refused_and_left_intact(tmp_path):
+    out = tmp_path / "o"
+    (out / "runs" / "keep").mkdir(parents=True)
+    (out / "runs" / "keep" / "f").write_text("x")
+    (out / "report.html").write_text("mine")
+    with pytest.raises(OutputError, match="did not write"):
+        _publish(out, [_result("a")])
+    assert (out / "runs" / "keep" / "f").read_text() == "x"
+    assert not (out / "report.html").is_symlink() and (out / "report.html").read_text() == "mine"
+
+
+def test_commit_owned_folder_prunes_own_runs_only(tmp_path):
+    out = tmp_path / "o"
+    _publish(out, [_result("a")])
+    (out / "runs" / "keep").mkdir()
+    (out / "runs" / "keep" / "f").write_text("x")
+    (out / "runs" / "20990101T000000000000Z").mkdir()  # run-id name, but no run.json of its own
+    for _ in range(3):
+        _publish(out, [_result("a")])
+    assert (out / "runs" / "keep" / "f").read_text() == "x"
+    assert (out / "runs" / "20990101T000000000000Z").is_dir()
+    own = [p for p in (out / "runs").iterdir() if p.name not in ("keep", "20990101T000000000000Z")]
+    assert len(own) == 2 and (out / store.MARKER).is_file()
+
+
+def test_open_run_gitkeep_only_folder_adopted(tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / ".gitkeep").write_text("")
+    _publish(out, [_result("a")])
+    assert list(store.load(out)["documents"].doc_id) == ["a"]
+
+
+def test_open_run_lock_symlink_refused_victim_untouched(tmp_path):
+    out, victim = tmp_path / "o", tmp_path / "victim"
+    out.mkdir()
+    victim.write_text("precious")
+    (out / ".lock").symlink_to(victim)
+    with pytest.raises(OutputError, match="lock"):
+        _publish(out, [_result("a")])
+    assert victim.read_text() == "precious"
+
+
+def test_open_run_lock_directory_one_line_error(tmp_path):
+    out = tmp_path / "o"
+    _publish(out, [_result("a")])
+    (out / ".lock").unlink()
+    (out / ".lock").mkdir()
+    with pytest.raises(OutputError, match="remove it") as err:
+        _publish(out, [_result("a")])
+    assert "\n" not in str(err.value)
+
+
+def test_open_run_current_real_directory_refused_without_new_run_folder(tmp_path):
+    out = tmp_path / "o"
+    _publish(out, [_result("a")])
+    (out / "current").unlink()
+    (out / "current").mkdir()
+    before = sorted(p.name for p in (out / "runs").iterdir())
+    with pytest.raises(OutputError, match="current is a directory"):
+        _publish(out, [_result("a")])
+    assert sorted(p.name for p in (out / "runs").iterdir()) == before
+
+
+def test_write_report_planted_tmp_link_not_followed(tmp_path):
+    out, victim = tmp_path / "o", tmp_path / "victim"
+    run = _publish(out, [_result("a")])
+    victim.write_text("precious")
+    (run / ".report.html.tmp").symlink_to(victim)
+    store.write_report(out, "<html>new</html>")
+    assert victim.read_text() == "precious"
+    assert (out / "report.html").read_text() == "<html>new</html>"
+
+
+def test_check_not_locked_held_lock_raises_locked_error(tmp_path):
+    out = tmp_path / "o"
+    _publish(out, [_result("a")])
+    with store.output_lock(out):
+        with pytest.raises(OutputLockedError):
+            store.check_not_locked(out)
+    store.check_not_locked(out)

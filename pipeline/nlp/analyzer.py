@@ -79,8 +79,8 @@ def locate_model(models_dir: Path | str, choice: str = "auto") -> ModelInfo:
     if _is_model_dir(compact):
         return ModelInfo("compact", compact, "compact", _fingerprint(compact))
     raise ModelNotFoundError(
-        f"no Finnish model in {models_dir}; run `{TRAIN_COMMAND}` (needs the UD treebanks) "
-        f"or `{DOWNLOAD_COMMAND}` (needs network)"
+        f"no Finnish model in {models_dir}; point --models-dir at the folder holding compact/ or official/, "
+        f"or run `{TRAIN_COMMAND}` (needs the UD treebanks) or `{DOWNLOAD_COMMAND}` (needs network)"
     )
 
 
@@ -329,15 +329,22 @@ class Analyzer:
             if self._threads:
                 torch.set_num_threads(self._threads)
             log.info("loading Stanza model %s from %s", self.model.name, self.model.directory)
-            self._pipeline = stanza.Pipeline(
-                LANG,
-                dir=str(self.model.directory),
-                package=self.model.package,
-                processors=PROCESSORS,
-                download_method=None,  # never touch the network: the model is local
-                use_gpu=False,
-                logging_level="WARN",
-            )
+            try:
+                self._pipeline = stanza.Pipeline(
+                    LANG,
+                    dir=str(self.model.directory),
+                    package=self.model.package,
+                    processors=PROCESSORS,
+                    download_method=None,  # never touch the network: the model is local
+                    use_gpu=False,
+                    logging_level="WARN",
+                )
+            except Exception as err:  # a truncated or damaged file: one line, not torch's traceback
+                detail = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+                raise ModelNotFoundError(
+                    f"cannot load the model in {self.model.directory} ({type(err).__name__}: {detail}); "
+                    f"its files may be truncated or damaged: reinstall it (`{DOWNLOAD_COMMAND}` or "
+                    f"`{TRAIN_COMMAND}`) or point --models-dir at a good copy") from err
             trainer = getattr(self._pipeline.processors.get("lemma"), "_trainer", None)
             if trainer is not None and hasattr(trainer, "pos_dict"):
                 self._known = frozenset().union(*(set(entries) for entries in trainer.pos_dict.values()))

@@ -1,7 +1,16 @@
 """Names in an output directory (see `pipeline.store`)."""
 from __future__ import annotations
 
+import re
+
 CURRENT = "current"  # symlink to the published run's folder
 RUNS = "runs"  # one folder per complete run
 LOCK = ".lock"  # flock'ed while a run writes
 REPORT = "report.html"
+# Written into an output folder the pipeline created or adopted: the proof that it owns it.
+MARKER = ".pipeline-output"
+# Run folders the pipeline names (see `new_run_id`); only these, with a matching run.json, are ever pruned.
+RUN_ID = re.compile(r"^\d{8}T\d{12}Z(?:-\d+)?$")
+STAGING_PREFIX = ".staging-"
+# Files that may sit in a folder the pipeline adopts (a placeholder kept by version control).
+ADOPTABLE = frozenset({".gitkeep"})

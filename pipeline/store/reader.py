@@ -240,6 +240,17 @@ class PreviousOutputs:
         """When the stored result of `doc_id` was computed (kept while it is reused)."""
         return (self.by_id.get(doc_id) or {}).get("processed_at")
 
+    def processed_at_if_unchanged(self, raw: RawDocument) -> datetime | None:
+        """The stored processed_at of a rejected or skipped document whose bytes, status and reason are unchanged.
+
+        Keeps an unchanged re-run's tables identical; any change gives the caller None (stamp it anew).
+        """
+        prev = self.by_id.get(raw.doc_id)
+        if prev is None or (prev.get("sha256"), prev.get("status"), prev.get("reason")) != (
+                raw.sha256, raw.status, raw.reason):
+            return None
+        return prev.get("processed_at")
+
     def reused_results(self, items: Sequence[WorkItem]) -> list[DocumentResult]:
         """The stored results of unchanged documents, in the order of `items`.
 
@@ -249,12 +260,13 @@ class PreviousOutputs:
         """
         if not items:
             return []
-        tokens = self._tokens_for([w.raw.doc_id for w in items])
+        tokens = self._tokens_for([w.reuse_from or w.raw.doc_id for w in items])
         extractions = self._extractions_for([w.raw.doc_id for w in items if w.action == "reuse_all"])
         out = []
         for w in items:
-            prev = self.by_id[w.raw.doc_id]
-            analysis = analysis_from_tokens(w.raw.doc_id, w.raw.text or "", prev["model"], tokens.get(w.raw.doc_id))
+            stored_id = w.reuse_from or w.raw.doc_id
+            prev = self.by_id[stored_id]
+            analysis = analysis_from_tokens(w.raw.doc_id, w.raw.text or "", prev["model"], tokens.get(stored_id))
             if w.action == "reuse_all":
                 meta = DocumentMetadata(prev.get("region"), to_iso(prev.get("decided_on")), prev.get("decided_by"),
                                         prev.get("period"), organisation_id=prev.get("organisation_id"),
