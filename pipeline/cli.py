@@ -87,7 +87,7 @@ def models_train(
     typer.echo(f"compact model written to {out}")
 
 
-def _print_summary(summary: dict) -> None:
+def _print_summary(summary: dict, wall: float | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -111,11 +111,41 @@ def _print_summary(summary: dict) -> None:
     for label, n in redone:
         if n:
             console.print(f"{label}: {n}")
-    removed = summary.get("removed") or []
-    if removed:
-        console.print(f"removed since the previous run: {', '.join(removed)}")
+    for line in _changes_and_problems(Path(summary.get("out_dir", ".")), summary.get("run_id")):
+        console.print(line, markup=False, highlight=False)
+    took = f"{wall:.1f} s" if wall is not None else f"{summary.get('seconds')} s"
     console.print(f"model {summary.get('model')} · rules {summary.get('rules_version')} · "
-                  f"{summary.get('seconds')} s · report: {Path(summary.get('out_dir', '.')) / 'report.html'}")
+                  f"took {took} · report: {Path(summary.get('out_dir', '.')) / 'report.html'}")
+
+
+SUMMARY_LINES = 15  # files named per list; more are counted ("… and 12 more")
+
+
+def _listed(title: str, items: list[str]) -> list[str]:
+    if not items:
+        return []
+    shown = items[:SUMMARY_LINES]
+    more = [f"  … and {len(items) - len(shown)} more (see report.html)"] if len(items) > len(shown) else []
+    return [f"{title} ({len(items)}):", *(f"  {item}" for item in shown), *more]
+
+
+def _changes_and_problems(out_dir: Path, run_id: str | None) -> list[str]:
+    """The documents this run added, changed or removed, and every file it could not use, with why."""
+    from . import store
+
+    try:
+        tables = store.load(out_dir, ("documents", "history"))
+    except Exception:  # noqa: BLE001 - the summary must never fail a run that succeeded
+        return []
+    docs, history = tables["documents"], tables["history"]
+    mine = history[(history["run_id"] == run_id) & (history["object"] == "document")]
+    lines: list[str] = []
+    for change, title in (("added", "new"), ("changed", "changed"), ("removed", "removed")):
+        lines += _listed(title, sorted(mine.loc[mine["change"] == change, "doc_id"].astype(str)))
+    for status, title in (("rejected", "rejected"), ("skipped", "skipped")):
+        rows = docs[docs["status"] == status]
+        lines += _listed(title, [f"{r.source}: {r.reason}" for r in rows.itertuples()])
+    return lines
 
 
 def _quiet_prefect() -> None:
@@ -179,7 +209,7 @@ def run(
         summary = run_pipeline(settings)
     except KeyboardInterrupt:
         raise _interrupted(f"nothing was published; the previous tables in {out_dir} are kept") from None
-    _print_summary(summary)
+    _print_summary(summary, time.monotonic() - started)  # the time the user waited, start-up included
 
 
 @app.command("report")
@@ -282,11 +312,29 @@ def models_evaluate(
 
 
 @models_app.command("info")
-def models_info(models_dir: Path = typer.Option(Path("models")), model: str = typer.Option("auto")) -> None:
+def models_info(models_dir: Path = typer.Option(Path("models")), model: str = typer.Option("auto"),
+                as_json: bool = typer.Option(False, "--json", help="The whole model card as JSON.")) -> None:
     """Which model would be used, and how it was made."""
-    from .nlp.analyzer import model_card
+    from .nlp.analyzer import get_analyzer, model_card
 
-    typer.echo(json.dumps(model_card(models_dir, model), indent=2, ensure_ascii=False))
+    card = model_card(models_dir, model)
+    if as_json:
+        typer.echo(json.dumps(card, indent=2, ensure_ascii=False))
+        return
+    folder = Path(card["directory"])
+    sizes = {p.parent.name: p.stat().st_size for p in sorted(folder.glob("*/*/*.pt"))}
+    lines = [f"model:      {get_analyzer(models_dir, model).model_name}  (as written to documents.model)",
+             f"folder:     {folder}  ({sum(sizes.values()) / 2**20:.1f} MiB: "
+             + ", ".join(f"{k} {v / 2**20:.1f}" for k, v in sizes.items()) + ")",
+             f"stanza:     {card.get('stanza_version', '?')}"]
+    for stage, info in (card.get("stages") or {}).items():
+        lines.append(f"{stage + ':':<11} {info.get('device', '?')}, {info.get('seconds', '?')} s"
+                     + (f"; {info['note']}" if info.get("note") else ""))
+    lines += [f"data:       {d.get('file')} ({d.get('used_for', '')})" for d in card.get("training_data", [])]
+    if card.get("excluded"):
+        lines.append(f"never used: {card['excluded']}")
+    lines.append("more:       python -m pipeline models info --json")
+    typer.echo("\n".join(lines))
 
 
 @app.command("bench")

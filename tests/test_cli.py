@@ -149,3 +149,35 @@ def test_analyzer_truncated_model_file_one_line_model_error(tmp_path):
     with pytest.raises(ModelNotFoundError, match="truncated or damaged") as err:
         Analyzer(models, "compact", 1).load()
     assert "\n" not in str(err.value) and "--models-dir" in str(err.value)
+
+
+def test_changes_and_problems_new_files_and_rejected_ones_named_with_reason(tmp_path):
+    from datetime import datetime, timezone
+
+    from pipeline import store
+    from pipeline.cli import _changes_and_problems
+    from pipeline.types import DocumentResult, RawDocument
+
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    with store.open_run(tmp_path) as (writer, _previous):
+        writer.add(DocumentResult(RawDocument("a", "a.txt", "1" * 64, "ok", text="Teksti.")), now, "r")
+        writer.add(DocumentResult(RawDocument("b", "sub/b.txt", "2" * 64, "rejected", "empty file")), now, None)
+        final = writer.commit({"model": "m"})
+    lines = _changes_and_problems(tmp_path, final.name)
+    assert lines == ["new (2):", "  a", "  b", "rejected (1):", "  sub/b.txt: empty file"]
+
+
+@pytest.mark.model
+def test_models_info_readable_summary_names_model_id_and_json_keeps_card(monkeypatch, capsys):
+    import json as json_module
+
+    from pipeline.nlp.analyzer import get_analyzer
+
+    monkeypatch.setattr(sys, "argv", ["pipeline", "models", "info"])
+    cli.main()
+    summary = capsys.readouterr().out
+    assert summary.startswith(f"model:      {get_analyzer('models').model_name}  (as written to documents.model)")
+    assert "never used: UD_Finnish-TDT/fi_tdt-ud-test.conllu" in summary and "{" not in summary
+    monkeypatch.setattr(sys, "argv", ["pipeline", "models", "info", "--json"])
+    cli.main()
+    assert json_module.loads(capsys.readouterr().out)["name"] == "fi-compact"
