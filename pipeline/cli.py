@@ -380,6 +380,13 @@ def serve_cmd(
     models_dir: Optional[Path] = typer.Option(None, help="Override the deployments' models_dir parameter."),
 ) -> None:
     """Run the deployments in FLOWS_FILE on their schedule until Ctrl-C (local Prefect server unless PREFECT_API_URL is set)."""
+    import os
+
+    # A Prefect home of its own (database, server log) beside the flows file, unless one is set:
+    # the shared ~/.prefect database is locked by other runs ("database is locked"), and /tmp is
+    # no place for a service's log.
+    home = os.environ.setdefault("PREFECT_HOME", str(flows_file.resolve().parent / ".prefect-serve"))
+    Path(home).mkdir(parents=True, exist_ok=True)
     from .serve import serve_flows
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")

@@ -29,7 +29,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,9 +174,10 @@ class LocalServer:
         self.env = env  # the server's environment (default: this process's)
         self.proc: subprocess.Popen | None = None
         if log_path is None:
-            fd, name = tempfile.mkstemp(prefix="prefect-server-", suffix=".log")
-            os.close(fd)
-            log_path = Path(name)
+            # In the Prefect home the server uses (`serve` gives it its own), not in /tmp.
+            home = Path((env or os.environ).get("PREFECT_HOME") or Path.home() / ".prefect")
+            home.mkdir(parents=True, exist_ok=True)
+            log_path = home / "server.log"
         self.log_path = log_path
 
     @property

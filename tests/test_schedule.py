@@ -229,3 +229,10 @@ def test_serve_sigterm_stops_cleanly_without_traceback_or_warning(tmp_path, isol
     after = output.split("Serving ")[-1]
     assert "Traceback" not in after and "never awaited" not in after, output
     assert "Stopped serving." in after, output
+
+
+def test_local_server_log_default_in_prefect_home_not_tmp(tmp_path):
+    from pipeline.serve import LocalServer
+
+    server = LocalServer(env={"PREFECT_HOME": str(tmp_path / "home")})
+    assert server.log_path == tmp_path / "home" / "server.log" and server.log_path.parent.is_dir()
