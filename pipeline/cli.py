@@ -14,20 +14,17 @@ from typing import Optional
 
 import typer
 
+from .cli_models import models_app
 from .errors import EXIT_SYSTEM_ERROR, Interrupted, PipelineError
-from .nlp.train import TrainSettings
 from .settings import RunSettings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Finnish wellbeing-county strategy extraction.")
-models_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Train, fetch, inspect and evaluate the Finnish NLP model.")
 app.add_typer(models_app, name="models")
 review_app = typer.Typer(add_completion=False, invoke_without_command=True,
                          help="Review the extractions in the browser; export reviewed documents as gold.")
 app.add_typer(review_app, name="review")
 
-DEFAULT_UD = Path("../shared/ud")
-# Option defaults come from the settings records, so the CLI and the API cannot disagree.
-_TRAIN = TrainSettings()
+# Option defaults come from the settings record, so the CLI and the API cannot disagree.
 _RUN = RunSettings()
 
 
@@ -48,43 +45,6 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 def _logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(processName)s %(name)s: %(message)s")
-
-
-@models_app.command("train")
-def models_train(
-    ud_dir: Path = typer.Option(DEFAULT_UD, help="Folder with the UD Finnish treebanks (TDT, FTB, OOD)."),
-    models_dir: Path = typer.Option(Path("models"), help="Where models live; writes MODELS_DIR/compact."),
-    tokenizer_steps: int = typer.Option(_TRAIN.tokenizer_steps),
-    tagger_steps: int = typer.Option(_TRAIN.tagger_steps),
-    lemma_epochs: int = typer.Option(_TRAIN.lemma_epochs),
-    tagger_hidden_dim: int = typer.Option(_TRAIN.tagger_hidden_dim),
-    tagger_char_hidden_dim: int = typer.Option(_TRAIN.tagger_char_hidden_dim),
-    lemma_batch_size: int = typer.Option(_TRAIN.lemma_batch_size),
-    stages: str = typer.Option("tokenize,pos,lemma", help="Comma-separated stages to (re)train; others are kept. "
-                               "lemma-dict rebuilds only the lemmatizer's dictionary (done after lemma anyway)."),
-    seed: int = typer.Option(_TRAIN.seed),
-    ftb: str = typer.Option(_TRAIN.ftb, help="FTB in the tagger/lemmatizer data: harmonise (to TDT conventions), drop or raw."),
-    tokenizer_tdt_train_text: bool = typer.Option(_TRAIN.tokenizer_tdt_train_text, help="Add the detokenised TDT train documents (Turku NER corpus) to the tokenizer data."),
-    tagger_silver: bool = typer.Option(_TRAIN.tagger_silver, help="Add the TDT train documents with spacy-fi-experimental-web-md's UPOS (training-time dependency) to the tagger data."),
-    processes: int = typer.Option(_TRAIN.processes, help="Stages trained side by side (one process each)."),
-    tagger_finetune_steps: int = typer.Option(_TRAIN.tagger_finetune_steps, help="Steps of stage pos-finetune (continues the current tagger)."),
-    tagger_finetune_batch: int = typer.Option(_TRAIN.tagger_finetune_batch),
-    tagger_finetune_lr: float = typer.Option(_TRAIN.tagger_finetune_lr),
-    tagger_finetune_eval: int = typer.Option(_TRAIN.tagger_finetune_eval, help="Holdout check (and best-checkpoint save) every this many steps."),
-) -> None:
-    """Train the compact Finnish model (tokenize, pos, lemma) from the UD treebanks."""
-    from .nlp.train import TrainSettings, train_all
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(processName)s %(name)s: %(message)s")
-    settings = TrainSettings(seed=seed, tokenizer_steps=tokenizer_steps, tagger_steps=tagger_steps,
-                             lemma_epochs=lemma_epochs, tagger_hidden_dim=tagger_hidden_dim,
-                             tagger_char_hidden_dim=tagger_char_hidden_dim, lemma_batch_size=lemma_batch_size,
-                             ftb=ftb, tokenizer_tdt_train_text=tokenizer_tdt_train_text,
-                             tagger_silver=tagger_silver, processes=processes,
-                             tagger_finetune_steps=tagger_finetune_steps, tagger_finetune_batch=tagger_finetune_batch,
-                             tagger_finetune_lr=tagger_finetune_lr, tagger_finetune_eval=tagger_finetune_eval)
-    out = train_all(ud_dir, models_dir / "compact", settings, tuple(s.strip() for s in stages.split(",") if s.strip()))
-    typer.echo(f"compact model written to {out}")
 
 
 def _print_summary(summary: dict, wall: float | None = None) -> None:
@@ -273,68 +233,6 @@ def evaluate_cmd(
                               ensure_ascii=False))
     else:
         typer.echo(evaluate.format_table(result))
-
-
-@models_app.command("download")
-def models_download(models_dir: Path = typer.Option(Path("models"))) -> None:
-    """Fetch Stanza's official Finnish model into MODELS_DIR/official (needs network)."""
-    from .nlp.download import download_official
-
-    typer.echo(f"official model written to {download_official(models_dir)}")
-
-
-@models_app.command("evaluate")
-def models_evaluate(
-    conllu: Path = typer.Option(..., help="A CoNLL-U treebank file (its # text lines are the input)."),
-    as_json: bool = typer.Option(False, "--json"),
-    models_dir: Path = typer.Option(Path("models")),
-    model: str = typer.Option("auto"),
-    threads: Optional[int] = typer.Option(None),
-    lexicon: bool = typer.Option(True, help="Use the full-form lexicon for words the lemmatizer never saw."),
-    spacy_model: Optional[str] = typer.Option(None, "--spacy", help="Score this spaCy model instead, the same way "
-                                              "(e.g. spacy_fi_experimental_web_md from `pip install '.[bench]'`)."),
-) -> None:
-    """Score the analyzer with the CoNLL 2018 evaluator: tokens, sentences, words, UPOS, lemmas."""
-    from .nlp.analyzer import Analyzer
-    from .nlp.conllu_eval import evaluate_conllu, evaluate_spacy
-
-    if not conllu.is_file():
-        raise FileNotFoundError(f"no such CoNLL-U file: {conllu}")
-    if spacy_model:
-        result = evaluate_spacy(spacy_model, conllu)
-    else:
-        result = evaluate_conllu(Analyzer(models_dir, model, threads, lexicon=lexicon), conllu)
-    if as_json:
-        typer.echo(json.dumps({k: result[k] for k in ("tokens", "sentences", "words", "upos", "lemmas", "tokens_per_s")}))
-    else:
-        for key in ("model", "file", "tokens", "sentences", "words", "upos", "lemmas", "tokens_per_s", "n_tokens"):
-            typer.echo(f"{key:>13}: {result[key]}")
-
-
-@models_app.command("info")
-def models_info(models_dir: Path = typer.Option(Path("models")), model: str = typer.Option("auto"),
-                as_json: bool = typer.Option(False, "--json", help="The whole model card as JSON.")) -> None:
-    """Which model would be used, and how it was made."""
-    from .nlp.analyzer import get_analyzer, model_card
-
-    card = model_card(models_dir, model)
-    if as_json:
-        typer.echo(json.dumps(card, indent=2, ensure_ascii=False))
-        return
-    folder = Path(card["directory"])
-    sizes = {p.parent.name: p.stat().st_size for p in sorted(folder.glob("*/*/*.pt"))}
-    lines = [f"model:      {get_analyzer(models_dir, model).model_name}  (as written to documents.model)",
-             f"folder:     {folder}  ({sum(sizes.values()) / 2**20:.1f} MiB: "
-             + ", ".join(f"{k} {v / 2**20:.1f}" for k, v in sizes.items()) + ")",
-             f"stanza:     {card.get('stanza_version', '?')}"]
-    for stage, info in (card.get("stages") or {}).items():
-        lines.append(f"{stage + ':':<11} {info.get('device', '?')}, {info.get('seconds', '?')} s"
-                     + (f"; {info['note']}" if info.get("note") else ""))
-    lines += [f"data:       {d.get('file')} ({d.get('used_for', '')})" for d in card.get("training_data", [])]
-    if card.get("excluded"):
-        lines.append(f"never used: {card['excluded']}")
-    lines.append("more:       python -m pipeline models info --json")
-    typer.echo("\n".join(lines))
 
 
 @app.command("bench")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any, Iterable, Sequence
 
 from ..errors import ConfigError, ModelNotFoundError
 from ..types import Analysis, Sentence, Token
+from .lemmas import clean_lemma, compound_lemma, is_degenerate_lemma, lexicon_lemma  # noqa: F401  (re-exported)
 
 log = logging.getLogger("pipeline.nlp")
 
@@ -55,9 +55,12 @@ def _fingerprint(directory: Path) -> str:
 
 @lru_cache(maxsize=1)
 def analyzer_code_version() -> str:
-    """Short hash of this module's source: the post-processing that turns Stanza's output into an
-    `Analysis` lives here, so stored analyses are redone when it changes."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:6]
+    """Short hash of the analyzer's own code (this module and `lemmas`): the post-processing that
+    turns Stanza's output into an `Analysis` lives there, so stored analyses are redone when it changes."""
+    digest = hashlib.sha256()
+    for path in (Path(__file__), Path(__file__).with_name("lemmas.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:6]
 
 
 def _is_model_dir(directory: Path) -> bool:
@@ -85,116 +88,6 @@ def locate_model(models_dir: Path | str, choice: str = "auto") -> ModelInfo:
 
 
 # --------------------------------------------------------------------------- lemma cleaning
-
-_REPEAT = re.compile(r"(.{3,})\1")
-
-
-def _has_degenerate_repeat(word: str, lemma: str) -> bool:
-    match = _REPEAT.search(lemma.lower())
-    return match is not None and match.group(0) not in word.lower()
-
-
-def _common_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a.lower(), b.lower()):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
-def is_degenerate_lemma(word: str, lemma: str) -> bool:
-    """True for seq2seq output that cannot be a lemma of `word`.
-
-    Finnish lemmas are rarely much longer than the inflected word (``on`` →
-    ``olla`` is the extreme kind), and never contain a fragment repeated that
-    the word does not contain; an undertrained decoder produces both for long
-    compounds.  For long words the lemma also shares at least half of the
-    word's beginning (inflection is at the end) and is not drastically shorter.
-    """
-    if len(lemma) > 1.5 * len(word) + 3:
-        return True
-    if _has_degenerate_repeat(word, lemma):
-        return True
-    if len(word) >= 10:
-        if _common_prefix(word, lemma) < 0.5 * min(len(word), len(lemma)):
-            return True
-        if len(lemma) < 0.5 * len(word):
-            return True
-    return False
-
-
-@lru_cache(maxsize=200_000)  # asked twice per unseen word (before the lemmatizer and after); forms recur
-def lexicon_lemma(word: str, upos: str = "X") -> str | None:
-    """The lemma a full-form lexicon (simplemma's Finnish dictionary) lists for `word`, if any.
-
-    Only dictionary entries are used, never simplemma's greedy compound
-    guessing, which would turn "hyvinvointialueen" into "hyvinvointi".
-    """
-    import simplemma
-
-    # A capital at the start of a sentence is not a name: look up the lower-case form first.
-    forms = (word, word.lower()) if upos == "PROPN" else (word.lower(), word)
-    for form in forms:
-        # low_memory: simplemma's compact backend of the same dictionary, about 55 MB resident
-        # instead of about 400 MB for the plain dict of every form, at well over the lookups/s we need.
-        if simplemma.is_known(form, lang="fi", low_memory=True):
-            return simplemma.lemmatize(form, lang="fi", low_memory=True)
-    return None
-
-
-COMPOUND_TAGS = ("NOUN", "ADJ")
-MIN_COMPOUND_PART = 4  # shorter final parts ("alue" is 4) match inside too many unrelated words
-
-
-@lru_cache(maxsize=200_000)
-def compound_lemma(word: str, upos: str) -> str | None:
-    """The lemma of a compound the lexicon does not list, from its final part.
-
-    A Finnish compound inflects only in its last part ("hyvinvointialuestrategiaan"
-    = "hyvinvointialue" + "strategiaan"), so its lemma is the first parts as written
-    plus the last part's lemma.  The longest final part the lexicon lists wins;
-    both parts must be at least `MIN_COMPOUND_PART` letters.
-    """
-    if upos not in COMPOUND_TAGS or not word.isalpha() and "-" not in word:
-        return None
-    lower = word.lower()
-    for i in range(MIN_COMPOUND_PART, len(lower) - MIN_COMPOUND_PART + 1):
-        head = lexicon_lemma(lower[i:], upos)
-        if head:
-            return lower[:i] + head
-    return None
-
-
-def fallback_lemma(word: str, upos: str) -> str:
-    # The surface form is the safest base form we have: right for every
-    # nominative singular, and it never invents characters.
-    return word if upos == "PROPN" else word.lower()
-
-
-def clean_lemma(word: str, lemma: str | None, upos: str) -> str:
-    """Remove compound marks, replace placeholders and degenerate output."""
-    if lemma is None or lemma == "" or (lemma == "_" and word != "_"):
-        return fallback_lemma(word, upos)
-    if "#" in lemma and lemma.strip("#"):
-        lemma = lemma.replace("#", "")
-    if is_degenerate_lemma(word, lemma):
-        return fallback_lemma(word, upos)
-    return name_cased(word, lemma, upos)
-
-
-def name_cased(word: str, lemma: str, upos: str) -> str:
-    """A proper noun's lemma keeps the capital of its form ("Tukholman" → "Tukholma").
-
-    UD's convention, which TDT follows; FTB, also in the training data,
-    lower-cases names, so the lemmatizer learned both and mixes them.
-    """
-    if upos == "PROPN" and word[:1].isupper() and lemma[:1].islower() and lemma[:1].upper() == word[:1]:
-        return word[:1] + lemma[1:]
-    return lemma
-
-
-# --------------------------------------------------------------------------- analysis
 
 def _split_at_line_breaks(text: str, tokens: list[Token], sentence_starts: set[int]) -> set[int]:
     """A line break ends a sentence: in press texts a line is a heading, list item or paragraph."""

@@ -33,7 +33,8 @@ from .layout import CURRENT, LOCK, MARKER, REPORT, RUNS
 from .reader import (PreviousOutputs, diff, load, machine_extractions_path, previous_run, read_results, read_table,
                      read_tables, resolve_run, run_dir, run_info, table_metadata, typed)
 from .rows import analysis_from_tokens, document_row, extraction_rows, strategy_row, token_rows
-from .writer import RunWriter, check_not_locked, check_output_folder, new_run_id, open_run, output_lock, write_report
+from .folder import check_not_locked, check_output_folder, output_lock
+from .writer import RunWriter, new_run_id, open_run, write_report
 
 __all__ = [
     "CURRENT", "LOCK", "MARKER", "REPORT", "RUNS", "OutputError", "OutputLockedError", "PreviousOutputs", "RunWriter",

@@ -1,6 +1,8 @@
 """Names in an output directory (see `pipeline.store`)."""
 from __future__ import annotations
 
+from ..schema import TABLES
+
 import re
 
 CURRENT = "current"  # symlink to the published run's folder
@@ -14,3 +16,6 @@ RUN_ID = re.compile(r"^\d{8}T\d{12}Z(?:-\d+)?$")
 STAGING_PREFIX = ".staging-"
 # Files that may sit in a folder the pipeline adopts (a placeholder kept by version control).
 ADOPTABLE = frozenset({".gitkeep"})
+
+# The links at the top of the output folder, into current/ (every table and the report).
+STABLE_LINKS = tuple(f"{t}.parquet" for t in TABLES) + (REPORT,)
