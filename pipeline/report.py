@@ -308,6 +308,14 @@ def _environment() -> Environment:
     return env
 
 
+def rule_descriptions() -> dict[str, str]:
+    """Rule id → the comment its rule file gives (why the rule exists), for the report's rule links."""
+    from .extract.rules import default_rules
+
+    return {**{rule.id: rule.comment for rule in default_rules().cues},
+            "review": "added or corrected by a reviewer (pipeline review)"}
+
+
 def render_report(current: RunResults, previous: RunResults | None = None, run_info: Mapping | None = None,
                   reviews: Mapping[str, ReviewedDocument] | None = None) -> str:
     """The run report as one self-contained HTML page (a string; nothing is written).
@@ -329,8 +337,12 @@ def render_report(current: RunResults, previous: RunResults | None = None, run_i
     prev_regions = {d.raw.doc_id: d.metadata.region for d in previous.documents} if previous else {}
     info_items = _run_info_items(run_info)
     title_bits = [b for b in ((run_info or {}).get("run_id"), (run_info or {}).get("finished_at")) if b]
+    rules = rule_descriptions()
+    fired = sorted({e["rule_id"] for d in docs for e in d["extractions"]} & set(rules))
     return _environment().get_template("report.html.j2").render(
         docs=docs,
+        rules=rules,
+        fired_rules=[(rule_id, rules[rule_id]) for rule_id in fired],
         section_docs=[d for d in docs if d["section"]],
         problem_docs=[d for d in docs if d["status"] != "ok"],
         status_counts=status_counts,

@@ -527,3 +527,17 @@ def test_diff_runs_previous_empty_run_treats_all_as_new(run):
     diff = diff_runs(run, RunResults())
     assert diff["new"] == sorted(d.raw.doc_id for d in run.documents) and diff["removed"] == []
     assert len(diff["appeared"]) == len({(e.doc_id, e.field, e.normalized) for e in all_extractions(run)})
+
+
+def test_render_report_rule_ids_link_to_their_comment_unknown_ids_plain():
+    from pipeline.extract.rules import default_rules
+
+    rule = default_rules().cues[0]
+    run = sample_run()
+    doc = run.documents[0]
+    extra = replace(doc.extractions[0], rule_id=rule.id)
+    run = replace(run, documents=(replace(doc, extractions=(extra, *doc.extractions[1:])), *run.documents[1:]))
+    page = render_report(run)
+    assert f'<a href="#rule-{rule.id}"' in page
+    assert re.search(rf'<dt id="rule-{re.escape(rule.id)}"><code>{re.escape(rule.id)}</code></dt><dd>', page)
+    assert 'href="#rule-values.list"' not in page  # not a shipped rule: shown, not linked
