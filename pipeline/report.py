@@ -342,6 +342,7 @@ def render_report(current: RunResults, previous: RunResults | None = None, run_i
     return _environment().get_template("report.html.j2").render(
         docs=docs,
         rules=rules,
+        low_confidence=LOW_CONFIDENCE,
         fired_rules=[(rule_id, rules[rule_id]) for rule_id in fired],
         section_docs=[d for d in docs if d["section"]],
         problem_docs=[d for d in docs if d["status"] != "ok"],

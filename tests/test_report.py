@@ -541,3 +541,13 @@ def test_render_report_rule_ids_link_to_their_comment_unknown_ids_plain():
     assert f'<a href="#rule-{rule.id}"' in page
     assert re.search(rf'<dt id="rule-{re.escape(rule.id)}"><code>{re.escape(rule.id)}</code></dt><dd>', page)
     assert 'href="#rule-values.list"' not in page  # not a shipped rule: shown, not linked
+
+
+def test_render_report_low_confidence_extraction_flagged_in_its_document():
+    run = sample_run()
+    doc = run.documents[0]
+    low = replace(doc.extractions[0], confidence=0.3)
+    run = replace(run, documents=(replace(doc, extractions=(low, *doc.extractions[1:])), *run.documents[1:]))
+    before = render_report(sample_run()).count('class="warn low"')
+    page = render_report(run)
+    assert page.count('class="warn low"') == before + 1 and "0.30" in page

@@ -122,3 +122,22 @@ def test_report_browser_values_comparison_fits_window_at_55_organisations(browse
         assert not problems, problems
     finally:
         page.close()
+
+
+def test_report_browser_extraction_link_unfolds_document_and_keeps_heading_in_view(browser, big_report):
+    page, problems, _ = open_page(browser, big_report, width=1400, height=900)
+    try:
+        doc = page.locator("article.document").nth(3)
+        fold = doc.locator("details.doc-fold")
+        doc.locator("details.doc-fold > summary").click()  # a reviewer folds the document away
+        assert fold.evaluate("el => el.open") is False
+        target = doc.locator(".ext-table a[href^='#']").first.get_attribute("href")
+        page.evaluate("hash => { location.hash = hash; }", target)
+        page.wait_for_function("el => el.open", arg=fold.element_handle(), timeout=5000)  # the link opened it
+        mark = page.locator(f"[id='{target[1:]}']").bounding_box()
+        head = doc.locator(".doc-head").bounding_box()
+        assert mark is not None and head is not None
+        assert 0 <= head["y"] <= 2 and head["y"] + head["height"] <= mark["y"] < 900  # heading above, mark in view
+        assert not problems, problems
+    finally:
+        page.close()
