@@ -167,10 +167,13 @@ class _progress:
     def __init__(self, enabled: bool, total: int):
         self._bar = None
         if enabled and total:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TimeElapsedColumn,
+                                       TimeRemainingColumn)
 
-            self._bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                                 TimeRemainingColumn(), transient=True)
+            # Documents are counted as they are written, a batch at a time; the spinner and the
+            # elapsed time show the run is alive while a batch is being analyzed.
+            self._bar = Progress(SpinnerColumn(), "[progress.description]{task.description}", BarColumn(),
+                                 MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(), transient=True)
             self._bar.start()
             self._task = self._bar.add_task("documents", total=total)
 
