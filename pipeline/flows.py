@@ -265,6 +265,26 @@ def tie_ephemeral_server_to_this_process() -> None:
     prefect_server.subprocess = _Subprocess("subprocess")
 
 
+def _preload_in_background(settings: RunSettings) -> None:
+    """Load the model and the extraction rules while Prefect starts its API server (a subprocess).
+
+    The first batch would load them anyway; loading them meanwhile overlaps the two waits.
+    Only when the analysis runs in this process (one worker, no Dask).
+    """
+    if settings.workers > 1 or settings.dask_address or settings.dask_local:
+        return
+    import threading
+
+    def load() -> None:
+        try:
+            nlp.get_analyzer(settings.models_dir, settings.model, settings.threads).load()
+            extract.get_extractor()
+        except Exception:  # noqa: BLE001 - the first batch loads them again and reports the error
+            pass
+
+    threading.Thread(target=load, name="preload", daemon=True).start()
+
+
 def run_pipeline(settings: RunSettings) -> dict:
     """Run the flow once with the chosen task runner; returns the run summary."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
@@ -278,6 +298,7 @@ def run_pipeline(settings: RunSettings) -> dict:
         # this process, and the heartbeat thread (1 s sleeps, joined at the end) adds up to a second per run.
         updates[PREFECT_FLOWS_HEARTBEAT_FREQUENCY] = None
         tie_ephemeral_server_to_this_process()
+        _preload_in_background(settings)
     with temporary_settings(updates=updates):
         return configured(raw_dir=str(settings.raw_dir), out_dir=str(settings.out_dir),
                           models_dir=str(settings.models_dir), model=settings.model, max_bytes=settings.max_bytes,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +165,7 @@ class Analyzer:
         self.split_on_newline = split_on_newline
         self.lexicon = lexicon
         self._pipeline: Any = None  # stanza.Pipeline once loaded (stanza has no type information)
+        self._load_lock = threading.Lock()
         self._threads = threads
         self._known: frozenset[str] = frozenset()
 
@@ -215,6 +217,10 @@ class Analyzer:
         Later calls return the same pipeline: callers load up front so that the time is not
         charged to the first batch (worker start-up, benchmarks, evaluation).
         """
+        with self._load_lock:  # a preload thread and the first batch may ask at the same time
+            return self._load()
+
+    def _load(self):
         if self._pipeline is None:
             import stanza
             import torch
