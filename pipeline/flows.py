@@ -153,9 +153,10 @@ def _render_report(writer: store.RunWriter, previous: store.PreviousOutputs, inf
 
         current = writer.staged_results()
         prev = store.read_results(previous.run_dir) if previous.run_dir else None
-        return report.render_report(current, prev, {**info, "run_id": writer.run_id,
-                                                    "counts": writer.counts, "extractions": writer.field_counts},
-                                    reviews=writer.reviews)
+        # The same run information run.json will hold, so `run` and `report` render the same page.
+        run_info = {**info, "run_id": writer.run_id, "counts": writer.counts, "extractions": writer.field_counts,
+                    "review": writer.review_counts()}
+        return report.render_report(current, prev, run_info, reviews=writer.reviews)
     except Exception as err:  # noqa: BLE001
         logger.error("report could not be rendered: %s", err)
         return None

@@ -124,3 +124,14 @@ def test_samples_report_lists_every_extraction_and_the_edit_of_a_second_run(tmp_
         assert html.escape(row.text, quote=False) in page
     changes = page[page.index('id="changes"'):]
     assert KP in changes and "Suomen toimivin hyvinvointialue" in changes
+
+
+def test_report_command_renders_the_page_the_run_rendered(tmp_path):
+    from pipeline.cli import report_cmd
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(REPO / "raw_texts", raw)
+    run_pipeline(RunSettings(raw, out, REPO / "models"))
+    by_run = (out / "report.html").read_text(encoding="utf-8")
+    report_cmd(out_dir=out, reviews=None)
+    assert (out / "report.html").read_text(encoding="utf-8") == by_run
