@@ -67,3 +67,48 @@ def extract():
         return out
 
     return run
+
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+INSTALL_HINT = "install it with `apt-get install chromium` (Playwright must not download a browser)"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser); skips, saying why, without it."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"headless Chromium not found at {CHROMIUM}: {INSTALL_HINT}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the playwright Python package is not installed: pip install playwright")
+    try:
+        pw = sync_playwright().start()
+    except Exception as err:  # noqa: BLE001 - any start failure means: no browser here
+        pytest.skip(f"Playwright could not start ({type(err).__name__}: {err}); {INSTALL_HINT}")
+    try:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    except Exception as err:  # noqa: BLE001
+        pw.stop()
+        pytest.skip(f"could not launch {CHROMIUM} ({type(err).__name__}: {str(err).splitlines()[0]}); {INSTALL_HINT}")
+    yield chromium
+    chromium.close()
+    pw.stop()
+
+
+@pytest.fixture
+def publish():
+    """`publish(out, results, rules="r1")`: one run of the store writing `results`, committed; its folder."""
+    from datetime import datetime, timezone
+
+    from pipeline import store
+
+    def run(out, results, rules="r1", when=datetime(2026, 1, 1, tzinfo=timezone.utc)):
+        with store.open_run(out) as (writer, _previous):
+            for result in results:
+                writer.add(result, when, rules)
+            return writer.commit({"model": "fi-test@0"})
+
+    return run

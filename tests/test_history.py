@@ -26,19 +26,12 @@ def _doc(doc_id, values=("rohkeus",), status="ok"):
     return DocumentResult(raw, analysis, DocumentMetadata(region="Testin hyvinvointialue"), tuple(ext))
 
 
-def _publish(out, results):
-    with store.open_run(out) as (writer, _):
-        for r in results:
-            writer.add(r, NOW, "r1")
-        return writer.commit({"model": "fi-test@0"})
-
-
 def _history(out):
     return load(out, ["history"])["history"]
 
 
-def test_history_first_run_records_everything_added(tmp_path):
-    _publish(tmp_path, [_doc("a", ("rohkeus", "avoimuus"))])
+def test_history_first_run_records_everything_added(tmp_path, publish):
+    publish(tmp_path, [_doc("a", ("rohkeus", "avoimuus"))])
     h = _history(tmp_path).fillna({"normalized": ""})
     assert h[["object", "change", "doc_id", "normalized"]].values.tolist() == [
         ["document", "added", "a", ""], ["extraction", "added", "a", "avoimuus"],
@@ -46,11 +39,11 @@ def test_history_first_run_records_everything_added(tmp_path):
     assert h["previous_run"].isna().all()
 
 
-def test_history_quiet_run_adds_nothing_and_keeps_earlier_changes(tmp_path):
-    _publish(tmp_path, [_doc("a")])
-    second = _publish(tmp_path, [_doc("a"), _doc("b")])
+def test_history_quiet_run_adds_nothing_and_keeps_earlier_changes(tmp_path, publish):
+    publish(tmp_path, [_doc("a")])
+    second = publish(tmp_path, [_doc("a"), _doc("b")])
     before = _history(tmp_path)
-    third = _publish(tmp_path, [_doc("a"), _doc("b")])  # nothing changed
+    third = publish(tmp_path, [_doc("a"), _doc("b")])  # nothing changed
     after = _history(tmp_path)
     assert len(after) == len(before) and third.name not in set(after["run_id"])
     new_doc = after[(after["run_id"] == second.name) & (after["object"] == "document")]
@@ -60,10 +53,10 @@ def test_history_quiet_run_adds_nothing_and_keeps_earlier_changes(tmp_path):
     assert f'id="history-{second.name}"' in html and "no change since" in html
 
 
-def test_history_survives_pruning_of_old_runs(tmp_path):
-    first = _publish(tmp_path, [_doc("a")])
-    _publish(tmp_path, [_doc("a", ("avoimuus",))])
-    _publish(tmp_path, [_doc("a", ("avoimuus",)), _doc("c")])
+def test_history_survives_pruning_of_old_runs(tmp_path, publish):
+    first = publish(tmp_path, [_doc("a")])
+    publish(tmp_path, [_doc("a", ("avoimuus",))])
+    publish(tmp_path, [_doc("a", ("avoimuus",)), _doc("c")])
     assert not (tmp_path / "runs" / first.name).exists()  # pruned, but its changes are kept
     h = _history(tmp_path)
     assert h["run_id"].nunique() == 3 and first.name in set(h["run_id"])
@@ -71,8 +64,8 @@ def test_history_survives_pruning_of_old_runs(tmp_path):
     assert changed[["change", "normalized"]].values.tolist() == [["removed", "rohkeus"]]
 
 
-def test_history_failed_run_appends_nothing(tmp_path):
-    _publish(tmp_path, [_doc("a")])
+def test_history_failed_run_appends_nothing(tmp_path, publish):
+    publish(tmp_path, [_doc("a")])
     before = _history(tmp_path)
     try:
         with store.open_run(tmp_path) as (writer, _):

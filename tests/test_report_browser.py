@@ -22,34 +22,6 @@ except ImportError:  # pragma: no cover - tests/ not a package
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-INSTALL_HINT = "install it with `apt-get install chromium` (Playwright must not download a browser)"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"headless Chromium not found at {CHROMIUM}: {INSTALL_HINT}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("the playwright Python package is not installed: pip install playwright")
-    try:
-        pw = sync_playwright().start()
-    except Exception as err:  # noqa: BLE001 - any start failure means: no browser here
-        pytest.skip(f"Playwright could not start ({type(err).__name__}: {err}); {INSTALL_HINT}")
-    try:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-    except Exception as err:  # noqa: BLE001
-        pw.stop()
-        pytest.skip(f"could not launch {CHROMIUM} ({type(err).__name__}: {str(err).splitlines()[0]}); {INSTALL_HINT}")
-    yield chromium
-    chromium.close()
-    pw.stop()
-
-
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     run = sample_run()

@@ -5,6 +5,8 @@ REPORT_SCREENSHOT_DIR keeps the screenshots (docs/screenshots/ in the repository
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from datetime import datetime, timezone
 
 import pytest
@@ -15,9 +17,9 @@ from pipeline.types import (Analysis, DocumentMetadata, Extraction, RawDocument,
                             StoredDocument, Strategy)
 
 try:
-    from tests.test_report_browser import browser, open_page, save  # noqa: F401 - the fixture
+    from tests.test_report_browser import open_page, save
 except ImportError:  # pragma: no cover - tests/ not a package
-    from test_report_browser import browser, open_page, save  # noqa: F401
+    from test_report_browser import open_page, save
 
 pytestmark = pytest.mark.browser
 
@@ -47,6 +49,16 @@ def _doc(i: int) -> StoredDocument:
                           Strategy(mission, vision, values, ("Hyvä arki",)))
 
 
+@contextmanager
+def _page(browser, report, width: int, height: int = 900):
+    """The report opened at `width` × `height`: (page, problems seen by the page); closed afterwards."""
+    page, problems, _ = open_page(browser, report, width=width, height=height)
+    try:
+        yield page, problems
+    finally:
+        page.close()
+
+
 @pytest.fixture(scope="module")
 def big_report(tmp_path_factory):
     run = RunResults(tuple(_doc(i) for i in range(55)))
@@ -58,8 +70,7 @@ def big_report(tmp_path_factory):
 
 @pytest.mark.parametrize("width", [800, 1400])
 def test_report_browser_overview_shows_extraction_columns_at_width(browser, big_report, tmp_path, width):
-    page, problems, _ = open_page(browser, big_report, width=width, height=900)
-    try:
+    with _page(browser, big_report, width=width) as (page, problems):
         for label in ("Mission", "Vision", "Values", "Goals"):
             box = page.locator("#overview-table thead th", has_text=label).first.bounding_box()
             assert box is not None and box["width"] > 0, label
@@ -68,13 +79,10 @@ def test_report_browser_overview_shows_extraction_columns_at_width(browser, big_
         assert scroller.evaluate("el => el.scrollWidth - el.clientWidth") <= 1  # nothing hidden to the right
         save(page, f"report-overview-{width}px.png", tmp_path)
         assert not problems, problems
-    finally:
-        page.close()
 
 
 def test_report_browser_filter_by_field_and_changed_hides_rows(browser, big_report, tmp_path):
-    page, problems, _ = open_page(browser, big_report, width=1400, height=900)
-    try:
+    with _page(browser, big_report, width=1400) as (page, problems):
         visible = "#overview-table tbody tr:not([hidden])"
         assert page.locator(visible).count() == 55
         page.select_option("#ov-field", "missing:vision")
@@ -91,13 +99,10 @@ def test_report_browser_filter_by_field_and_changed_hides_rows(browser, big_repo
         save(page, "report-overview-1400px-filtered.png", tmp_path)
         assert "1 of 55" in page.locator("#ov-count").inner_text()
         assert not problems, problems
-    finally:
-        page.close()
 
 
 def test_report_browser_overview_header_sticks_when_scrolled(browser, big_report):
-    page, problems, _ = open_page(browser, big_report, width=1400, height=900)
-    try:
+    with _page(browser, big_report, width=1400) as (page, problems):
         scroller = page.locator("#overview .table-scroll")
         scroller.evaluate("el => { el.scrollTop = 600; el.scrollLeft = 300; }")
         header = page.locator("#overview-table thead th.c-doc").bounding_box()
@@ -105,13 +110,10 @@ def test_report_browser_overview_header_sticks_when_scrolled(browser, big_report
         assert header is not None and box is not None and abs(header["y"] - box["y"]) <= 2
         assert abs(header["x"] - box["x"]) <= 2  # the first column stays too
         assert not problems, problems
-    finally:
-        page.close()
 
 
 def test_report_browser_values_comparison_fits_window_at_55_organisations(browser, big_report):
-    page, problems, _ = open_page(browser, big_report, width=1400, height=900)
-    try:
+    with _page(browser, big_report, width=1400) as (page, problems):
         # The wide values x documents matrix starts collapsed; the concept list fits the window.
         assert page.locator("details.cross-matrix").get_attribute("open") is None
         width = page.locator("#concepts table").bounding_box()["width"]
@@ -120,13 +122,10 @@ def test_report_browser_values_comparison_fits_window_at_55_organisations(browse
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1
         assert not problems, problems
-    finally:
-        page.close()
 
 
 def test_report_browser_extraction_link_unfolds_document_and_keeps_heading_in_view(browser, big_report):
-    page, problems, _ = open_page(browser, big_report, width=1400, height=900)
-    try:
+    with _page(browser, big_report, width=1400) as (page, problems):
         doc = page.locator("article.document").nth(3)
         fold = doc.locator("details.doc-fold")
         doc.locator("details.doc-fold > summary").click()  # a reviewer folds the document away
@@ -139,5 +138,3 @@ def test_report_browser_extraction_link_unfolds_document_and_keeps_heading_in_vi
         assert mark is not None and head is not None
         assert 0 <= head["y"] <= 2 and head["y"] + head["height"] <= mark["y"] < 900  # heading above, mark in view
         assert not problems, problems
-    finally:
-        page.close()

@@ -33,6 +33,15 @@ def by_text(doc) -> dict[str, str]:
     return {e.text: e.review for e in doc.extractions}
 
 
+def _reject_one_value_and_add_one(out) -> DecisionStore:
+    """A published run, then a reviewer rejects the value "rohkeus" and adds "avoimuus"."""
+    publish(out)
+    store = DecisionStore(default_reviews_path(out))
+    decide(store, "reject", field="value", part="rohkeus")
+    decide(store, "add", field="value", part="avoimuus", normalized="avoimuus")
+    return store
+
+
 def test_apply_same_text_applies_every_kind(tmp_path):
     store = DecisionStore(tmp_path / "r.sqlite")
     decide(store, "reject", field="value", part="rohkeus")
@@ -89,10 +98,7 @@ def test_apply_changed_text_ambiguous_span_is_stale(tmp_path):
 
 def test_run_applies_decisions_tables_reviewed_machine_kept(tmp_path):
     out = tmp_path / "outputs"
-    publish(out)
-    store = DecisionStore(default_reviews_path(out))
-    decide(store, "reject", field="value", part="rohkeus")
-    decide(store, "add", field="value", part="avoimuus", normalized="avoimuus")
+    _reject_one_value_and_add_one(out)
     publish(out)  # the next run applies them
     tables = load(out, ("extractions", "strategies"))
     ext = tables["extractions"].set_index("text")
@@ -139,10 +145,7 @@ def test_report_shows_review_status_and_stale(tmp_path):
 
 def test_export_writes_reviewed_documents_as_gold_scored_by_evaluate(tmp_path):
     out = tmp_path / "outputs"
-    publish(out)
-    store = DecisionStore(default_reviews_path(out))
-    decide(store, "reject", field="value", part="rohkeus")
-    decide(store, "add", field="value", part="avoimuus", normalized="avoimuus")
+    store = _reject_one_value_and_add_one(out)
     gold_dir = tmp_path / "gold"
     assert export_gold(out, default_reviews_path(out), gold_dir) == []  # not marked reviewed yet
     decide(store, "reviewed")

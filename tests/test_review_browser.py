@@ -30,9 +30,6 @@ from pipeline.spans import span_f1
 pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 DOC = "keski-pohjanmaa-strategia-2022"
 MISSION = "Hyvinvointia, terveyttä ja turvallisuutta – Ihmiselle"
 GOAL = "Ennakoivat, yhdenvertaiset ja sujuvat palveluketjut ihmisen tukena arjessa"
@@ -53,25 +50,6 @@ SELECT = """([start, end]) => {
   }
   const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"headless Chromium not found at {CHROMIUM}: install it with `apt-get install chromium`")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("the playwright Python package is not installed")
-    pw = sync_playwright().start()
-    try:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-    except Exception as err:  # noqa: BLE001
-        pw.stop()
-        pytest.skip(f"could not launch {CHROMIUM}: {str(err).splitlines()[0]}")
-    yield chromium
-    chromium.close()
-    pw.stop()
 
 
 def _run(env, *args: str) -> str:

@@ -16,38 +16,40 @@ def rules_copy(tmp_path):
     return dst
 
 
+def _append_cue(rules_copy, rule_yaml: str) -> None:
+    """Add one rule (YAML text) at the end of the copied cues.yaml."""
+    path = rules_copy / "cues.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + rule_yaml, encoding="utf-8")
+
+
 def test_load_rules_shipped_rules_cover_every_field():
     assert {r.field for r in load_rules().cues} == {"mission", "vision", "value", "goal"}
 
 
 def test_load_rules_rule_without_comment_fails_naming_it(rules_copy):
-    path = rules_copy / "cues.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "\n- id: silent.rule\n  field: goal\n"
-                    "  pattern: [{LEMMA: tavoite}]\n  takes: [colon]\n", encoding="utf-8")
+    _append_cue(rules_copy, "\n- id: silent.rule\n  field: goal\n"
+                "  pattern: [{LEMMA: tavoite}]\n  takes: [colon]\n")
     with pytest.raises(RuleError, match=r"rule silent.rule: add a short comment"):
         load_rules(rules_copy)
 
 
 def test_load_rules_invalid_pattern_fails_naming_file_and_rule(rules_copy):
-    path = rules_copy / "cues.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "\n- id: broken.rule\n  field: goal\n  comment: x\n"
-                    "  pattern: [{NOT_AN_ATTRIBUTE: foo}]\n  takes: [colon]\n", encoding="utf-8")
+    _append_cue(rules_copy, "\n- id: broken.rule\n  field: goal\n  comment: x\n"
+                "  pattern: [{NOT_AN_ATTRIBUTE: foo}]\n  takes: [colon]\n")
     with pytest.raises(RuleError, match=r"cues.yaml: rule broken.rule: invalid pattern"):
         load_rules(rules_copy)
 
 
 def test_load_rules_duplicate_id_fails(rules_copy):
-    path = rules_copy / "cues.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "\n- id: mission.cue\n  field: mission\n  comment: x\n"
-                    "  pattern: [{LOWER: missio}]\n  takes: [colon]\n", encoding="utf-8")
+    _append_cue(rules_copy, "\n- id: mission.cue\n  field: mission\n  comment: x\n"
+                "  pattern: [{LOWER: missio}]\n  takes: [colon]\n")
     with pytest.raises(RuleError, match="rule mission.cue: duplicate rule id"):
         load_rules(rules_copy)
 
 
 def test_load_rules_unknown_construction_fails(rules_copy):
-    path = rules_copy / "cues.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "\n- id: odd.rule\n  field: vision\n  comment: x\n"
-                    "  pattern: [{LOWER: visio}]\n  takes: [telepathy]\n", encoding="utf-8")
+    _append_cue(rules_copy, "\n- id: odd.rule\n  field: vision\n  comment: x\n"
+                "  pattern: [{LOWER: visio}]\n  takes: [telepathy]\n")
     with pytest.raises(RuleError, match="rule odd.rule: takes must list constructions"):
         load_rules(rules_copy)
 

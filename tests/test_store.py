@@ -28,20 +28,13 @@ def _result(doc_id="a", status="ok"):
     return DocumentResult(raw, analysis, DocumentMetadata(region="Testin hyvinvointialue"), ext)
 
 
-def _publish(out, results):
-    with store.open_run(out) as (writer, _previous):
-        for r in results:
-            writer.add(r, NOW, "rules1")
-        return writer.commit({"model": "fi-test@0"})
-
-
 def test_load_before_any_run_raises_clear_error(tmp_path):
     with pytest.raises(OutputError, match="no complete run"):
         store.load(tmp_path)
 
 
-def test_commit_tables_have_fixed_schema_and_dtypes(tmp_path):
-    _publish(tmp_path, [_result("a"), _result("b", "rejected")])
+def test_commit_tables_have_fixed_schema_and_dtypes(tmp_path, publish):
+    publish(tmp_path, [_result("a"), _result("b", "rejected")])
     tables = store.load(tmp_path)
     for name, schema in TABLES.items():
         assert list(tables[name].columns) == schema.names
@@ -55,14 +48,14 @@ def test_commit_tables_have_fixed_schema_and_dtypes(tmp_path):
     assert docs.loc[0, "text"][ext.start:ext.end] == ext.text
 
 
-def test_commit_empty_run_still_writes_every_table_with_schema(tmp_path):
-    _publish(tmp_path, [_result("x", "rejected")])
+def test_commit_empty_run_still_writes_every_table_with_schema(tmp_path, publish):
+    publish(tmp_path, [_result("x", "rejected")])
     tables = store.load(tmp_path)
     assert len(tables["tokens"]) == 0 and list(tables["tokens"].columns) == TABLES["tokens"].names
 
 
-def test_open_run_failure_publishes_nothing_and_keeps_previous(tmp_path):
-    first = _publish(tmp_path, [_result("a")])
+def test_open_run_failure_publishes_nothing_and_keeps_previous(tmp_path, publish):
+    first = publish(tmp_path, [_result("a")])
     with pytest.raises(RuntimeError):
         with store.open_run(tmp_path) as (writer, _):
             writer.add(_result("b"), NOW, "rules1")
@@ -80,18 +73,18 @@ def test_second_writer_gets_one_line_locked_error(tmp_path):
     assert "being written by another run" in str(err.value) and "\n" not in str(err.value)
 
 
-def test_commit_keeps_current_and_previous_run_only(tmp_path):
-    runs = [_publish(tmp_path, [_result("a")]) for _ in range(3)]
+def test_commit_keeps_current_and_previous_run_only(tmp_path, publish):
+    runs = [publish(tmp_path, [_result("a")]) for _ in range(3)]
     kept = sorted(p.name for p in (tmp_path / "runs").iterdir())
     assert kept == sorted([runs[1].name, runs[2].name])
     assert store.previous_run(tmp_path).name == runs[1].name
 
 
-def test_read_results_null_cells_none_and_list_cells_tuples(tmp_path):
+def test_read_results_null_cells_none_and_list_cells_tuples(tmp_path, publish):
     ok = _result("a")
     noted = DocumentResult(replace(ok.raw, notes=("decoded as cp1252", "BOM removed")), ok.analysis, ok.metadata,
                            ok.extractions)
-    run = store.read_results(_publish(tmp_path, [noted, _result("b", "rejected")]))
+    run = store.read_results(publish(tmp_path, [noted, _result("b", "rejected")]))
     a, b = run.documents
     # nulls come back as None, never NaN/NaT/NA
     assert a.raw.reason is None and a.metadata.period is None and a.metadata.decided_on is None
@@ -106,8 +99,8 @@ def test_read_results_null_cells_none_and_list_cells_tuples(tmp_path):
     assert b.extractions == () and b.strategy is None  # only ok documents have a strategy
 
 
-def test_read_results_documents_sorted_each_with_only_its_extractions(tmp_path):
-    run = store.read_results(_publish(tmp_path, [_result("b"), _result("a"), _result("c", "skipped")]))
+def test_read_results_documents_sorted_each_with_only_its_extractions(tmp_path, publish):
+    run = store.read_results(publish(tmp_path, [_result("b"), _result("a"), _result("c", "skipped")]))
     assert [d.raw.doc_id for d in run.documents] == ["a", "b", "c"]
     assert all(e.doc_id == d.raw.doc_id for d in run.documents for e in d.extractions)
     assert [len(d.extractions) for d in run.documents] == [1, 1, 0]
@@ -122,83 +115,83 @@ def test_staged_results_before_commit_equal_read_results_after(tmp_path):
     assert staged == store.read_results(final) and len(staged.documents) == 2
 
 
-def test_read_results_renders_as_report(tmp_path):
+def test_read_results_renders_as_report(tmp_path, publish):
     from pipeline.report import render_report
 
-    html = render_report(store.read_results(_publish(tmp_path, [_result("a"), _result("b", "rejected")])))
+    html = render_report(store.read_results(publish(tmp_path, [_result("a"), _result("b", "rejected")])))
     assert 'data-doc-id="a"' in html and '<li class="chip">rohkeus</li>' in html
     assert 'class="st-rejected" data-doc-id="b"' in html and "empty file" in html
 
 
 # ---------------------------------------------------------------- ownership and links (issue 17: 1, 2, 8)
 
-def test_open_run_folder_with_foreign_content_refused_and_left_intact(tmp_path):
+def test_open_run_folder_with_foreign_content_refused_and_left_intact(tmp_path, publish):
     out = tmp_path / "o"
     (out / "runs" / "keep").mkdir(parents=True)
     (out / "runs" / "keep" / "f").write_text("x")
     (out / "report.html").write_text("mine")
     with pytest.raises(OutputError, match="did not write"):
-        _publish(out, [_result("a")])
+        publish(out, [_result("a")])
     assert (out / "runs" / "keep" / "f").read_text() == "x"
     assert not (out / "report.html").is_symlink() and (out / "report.html").read_text() == "mine"
 
 
-def test_commit_owned_folder_prunes_own_runs_only(tmp_path):
+def test_commit_owned_folder_prunes_own_runs_only(tmp_path, publish):
     out = tmp_path / "o"
-    _publish(out, [_result("a")])
+    publish(out, [_result("a")])
     (out / "runs" / "keep").mkdir()
     (out / "runs" / "keep" / "f").write_text("x")
     (out / "runs" / "20990101T000000000000Z").mkdir()  # run-id name, but no run.json of its own
     for _ in range(3):
-        _publish(out, [_result("a")])
+        publish(out, [_result("a")])
     assert (out / "runs" / "keep" / "f").read_text() == "x"
     assert (out / "runs" / "20990101T000000000000Z").is_dir()
     own = [p for p in (out / "runs").iterdir() if p.name not in ("keep", "20990101T000000000000Z")]
     assert len(own) == 2 and (out / store.MARKER).is_file()
 
 
-def test_open_run_gitkeep_only_folder_adopted(tmp_path):
+def test_open_run_gitkeep_only_folder_adopted(tmp_path, publish):
     out = tmp_path / "o"
     out.mkdir()
     (out / ".gitkeep").write_text("")
-    _publish(out, [_result("a")])
+    publish(out, [_result("a")])
     assert list(store.load(out)["documents"].doc_id) == ["a"]
 
 
-def test_open_run_lock_symlink_refused_victim_untouched(tmp_path):
+def test_open_run_lock_symlink_refused_victim_untouched(tmp_path, publish):
     out, victim = tmp_path / "o", tmp_path / "victim"
     out.mkdir()
     victim.write_text("precious")
     (out / ".lock").symlink_to(victim)
     with pytest.raises(OutputError, match="lock"):
-        _publish(out, [_result("a")])
+        publish(out, [_result("a")])
     assert victim.read_text() == "precious"
 
 
-def test_open_run_lock_directory_one_line_error(tmp_path):
+def test_open_run_lock_directory_one_line_error(tmp_path, publish):
     out = tmp_path / "o"
-    _publish(out, [_result("a")])
+    publish(out, [_result("a")])
     (out / ".lock").unlink()
     (out / ".lock").mkdir()
     with pytest.raises(OutputError, match="remove it") as err:
-        _publish(out, [_result("a")])
+        publish(out, [_result("a")])
     assert "\n" not in str(err.value)
 
 
-def test_open_run_current_real_directory_refused_without_new_run_folder(tmp_path):
+def test_open_run_current_real_directory_refused_without_new_run_folder(tmp_path, publish):
     out = tmp_path / "o"
-    _publish(out, [_result("a")])
+    publish(out, [_result("a")])
     (out / "current").unlink()
     (out / "current").mkdir()
     before = sorted(p.name for p in (out / "runs").iterdir())
     with pytest.raises(OutputError, match="current is a directory"):
-        _publish(out, [_result("a")])
+        publish(out, [_result("a")])
     assert sorted(p.name for p in (out / "runs").iterdir()) == before
 
 
-def test_write_report_planted_tmp_link_not_followed(tmp_path):
+def test_write_report_planted_tmp_link_not_followed(tmp_path, publish):
     out, victim = tmp_path / "o", tmp_path / "victim"
-    run = _publish(out, [_result("a")])
+    run = publish(out, [_result("a")])
     victim.write_text("precious")
     (run / ".report.html.tmp").symlink_to(victim)
     store.write_report(out, "<html>new</html>")
@@ -206,9 +199,9 @@ def test_write_report_planted_tmp_link_not_followed(tmp_path):
     assert (out / "report.html").read_text() == "<html>new</html>"
 
 
-def test_check_not_locked_held_lock_raises_locked_error(tmp_path):
+def test_check_not_locked_held_lock_raises_locked_error(tmp_path, publish):
     out = tmp_path / "o"
-    _publish(out, [_result("a")])
+    publish(out, [_result("a")])
     with store.output_lock(out):
         with pytest.raises(OutputLockedError):
             store.check_not_locked(out)

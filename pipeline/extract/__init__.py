@@ -6,6 +6,7 @@ without it, so a run that has nothing to extract never pays for spaCy.
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from .engine import Extractor
 
 _EXTRACTORS: dict[str, Extractor] = {}
+_BUILDING = threading.Lock()  # the flow's preload thread and its first batch may ask at once
 
 
 def get_extractor(rules_dir: Path | str | None = None) -> Extractor:
@@ -22,9 +24,10 @@ def get_extractor(rules_dir: Path | str | None = None) -> Extractor:
     from .engine import Extractor
 
     key = str(Path(rules_dir).resolve()) if rules_dir else ""
-    if key not in _EXTRACTORS:
-        _EXTRACTORS[key] = Extractor(load_rules(rules_dir) if rules_dir else default_rules())
-    return _EXTRACTORS[key]
+    with _BUILDING:
+        if key not in _EXTRACTORS:
+            _EXTRACTORS[key] = Extractor(load_rules(rules_dir) if rules_dir else default_rules())
+        return _EXTRACTORS[key]
 
 
 def rules_version(rules_dir: Path | str | None = None) -> str:
