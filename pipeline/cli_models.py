@@ -28,7 +28,8 @@ def models_train(
     tagger_char_hidden_dim: int = typer.Option(_TRAIN.tagger_char_hidden_dim),
     lemma_batch_size: int = typer.Option(_TRAIN.lemma_batch_size),
     stages: str = typer.Option("tokenize,pos,lemma", help="Comma-separated stages to (re)train; others are kept. "
-                               "lemma-dict rebuilds only the lemmatizer's dictionary (done after lemma anyway)."),
+                               "lemma-dict rebuilds only the lemmatizer's dictionary (done after lemma anyway); "
+                               "lexicon bakes the morphological analyser's lexicon (needs pip install '.[train]')."),
     seed: int = typer.Option(_TRAIN.seed),
     ftb: str = typer.Option(_TRAIN.ftb, help="FTB in the tagger/lemmatizer data: harmonise (to TDT conventions), drop or raw."),
     tokenizer_tdt_train_text: bool = typer.Option(_TRAIN.tokenizer_tdt_train_text, help="Add the detokenised TDT train documents (Turku NER corpus) to the tokenizer data."),

@@ -17,7 +17,9 @@ from typing import Any, Iterable, Sequence
 
 from ..errors import ConfigError, ModelNotFoundError
 from ..types import Analysis, Sentence, Token
-from .lemmas import clean_lemma, compound_lemma, is_degenerate_lemma, lexicon_lemma  # noqa: F401  (re-exported)
+from .form_lexicon import FormLexicon, load_seen_tags
+from .lemmas import (clean_lemma, compound_lemma, compound_lemma_from, is_degenerate_lemma,  # noqa: F401  (re-exported)
+                     case_like_word, lexicon_choice, lexicon_lemma)
 
 log = logging.getLogger("pipeline.nlp")
 
@@ -44,7 +46,7 @@ class ModelInfo:
 
 def _fingerprint(directory: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted(directory.rglob("*.pt")):
+    for path in sorted([*directory.rglob("*.pt"), *directory.rglob("*.marisa")]):
         stat = path.stat()
         digest.update(f"{path.relative_to(directory)}:{stat.st_size}".encode())
         with path.open("rb") as fh:  # head and tail: cheap and changes with any retraining
@@ -59,7 +61,7 @@ def analyzer_code_version() -> str:
     """Short hash of the analyzer's own code (this module and `lemmas`): the post-processing that
     turns Stanza's output into an `Analysis` lives there, so stored analyses are redone when it changes."""
     digest = hashlib.sha256()
-    for path in (Path(__file__), Path(__file__).with_name("lemmas.py")):
+    for path in (Path(__file__), Path(__file__).with_name("lemmas.py"), Path(__file__).with_name("form_lexicon.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:6]
 
@@ -87,6 +89,9 @@ def locate_model(models_dir: Path | str, choice: str = "auto") -> ModelInfo:
         f"or run `{TRAIN_COMMAND}` (needs the UD treebanks) or `{DOWNLOAD_COMMAND}` (needs network)"
     )
 
+
+# Tags the analyser may overrule (see Analyzer.corrected_tag).
+CORRECTABLE_TAGS = ("NOUN", "VERB", "ADJ", "ADV")
 
 # --------------------------------------------------------------------------- lemma cleaning
 
@@ -168,6 +173,8 @@ class Analyzer:
         self._load_lock = threading.Lock()
         self._threads = threads
         self._known: frozenset[str] = frozenset()
+        self._forms: FormLexicon | None = None  # the analyser's lexicon baked into the model, if it has one
+        self._seen_tags: dict[str, tuple[str, ...]] = {}  # frequent training words' tags, most frequent first
 
     @property
     def model_name(self) -> str:
@@ -176,12 +183,55 @@ class Analyzer:
         name = self.model.name.replace("@", "+lexicon@") if self.lexicon else self.model.name
         return f"{name}-{analyzer_code_version()}"
 
+    def _unseen(self, word: str, upos: str | None) -> bool:
+        return upos not in ("PUNCT", "NUM", "SYM") and word not in self._known and word.lower() not in self._known
+
     def _lexicon_decides(self, word: str, upos: str | None) -> str | None:
-        """The lexicon's lemma where it replaces the lemmatizer's: a word the lemmatizer never saw."""
-        if not self.lexicon or upos in ("PUNCT", "NUM", "SYM") or word in self._known \
-                or word.lower() in self._known:
+        """The lexicons' lemma where it replaces the lemmatizer's: a word the lemmatizer never saw.
+
+        Order, measured on the training holdout's unseen words: the analyser's lemmas for the
+        word (the full-form lexicon's among them if it lists one), the full-form lexicon,
+        a compound's final part in the analyser's lexicon, then in the full-form lexicon.
+        """
+        if not self.lexicon or not self._unseen(word, upos):
             return None
-        return lexicon_lemma(word, upos or "X") or compound_lemma(word, upos or "X") or None
+        tag = upos or "X"
+        full_form = lexicon_lemma(word, tag)
+        if self._forms is not None:
+            candidates = self._forms.candidates(word, tag)
+            if candidates:
+                return lexicon_choice(word, tag, candidates, full_form)
+        if full_form:
+            return full_form
+        if self._forms is not None:
+            compound = compound_lemma_from(word, tag, self._forms.candidates)
+            if compound:
+                return case_like_word(word, compound, tag)
+        return compound_lemma(word, tag) or None
+
+    def corrected_tag(self, word: str, upos: str | None) -> str | None:
+        """The tagger's tag, unless the training data or the analyser rules it out.
+
+        A word the training data had at least twice keeps to the tags it had there (its most
+        frequent one replaces another).  A word it never had keeps to the analyser's tags, for
+        open-class predictions only; a predicted name is left alone (the analyser does not list
+        most names).  Words seen once keep the tagger's: it learned TDT's own conventions for
+        them ("vuonna" NOUN where the analyser says ADV).
+        """
+        seen = self._seen_tags.get(word.lower())
+        if seen:
+            return upos if upos in seen else seen[0]
+        if self._forms is None or upos not in CORRECTABLE_TAGS or not self._unseen(word, upos):
+            return upos
+        allowed = self._forms.tags(word)
+        return allowed[0] if allowed and upos not in allowed else upos
+
+    def _correct_tags(self, docs) -> None:
+        for sdoc in docs:
+            for sentence in sdoc.sentences:
+                for word in sentence.words:
+                    if word.text:
+                        word.upos = self.corrected_tag(word.text, word.upos)
 
     def lemma_for(self, word: str, lemma: str | None, upos: str) -> str:
         """The final lemma: Stanza's, or for a word its lemmatizer never saw, the lexicon's; then cleaned."""
@@ -248,6 +298,8 @@ class Analyzer:
             if trainer is not None and hasattr(trainer, "pos_dict"):
                 self._known = frozenset().union(*(set(entries) for entries in trainer.pos_dict.values()))
             if self.lexicon:
+                self._forms = FormLexicon.in_model(self.model.directory, LANG)
+                self._seen_tags = load_seen_tags(self.model.directory, LANG)
                 # simplemma reads its Finnish dictionary on first use (about 2 s here): load it
                 # with the model, not in the middle of the first batch.
                 lexicon_lemma("talo")
@@ -264,6 +316,7 @@ class Analyzer:
         if not self.lexicon:
             return nlp(docs)
         nlp(docs, processors="tokenize,pos")
+        self._correct_tags(docs)
         self._skip_decided_words(docs)
         return nlp(docs, processors="lemma")
 

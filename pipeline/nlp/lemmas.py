@@ -85,6 +85,50 @@ def compound_lemma(word: str, upos: str) -> str | None:
     return None
 
 
+def compound_lemma_from(word: str, upos: str, lemmas_of) -> str | None:
+    """`compound_lemma` with another lexicon: `lemmas_of(final_part, upos)` gives its lemmas, best first."""
+    if upos not in COMPOUND_TAGS or not word.isalpha() and "-" not in word:
+        return None
+    lower = word.lower()
+    for i in range(MIN_COMPOUND_PART, len(lower) - MIN_COMPOUND_PART + 1):
+        heads = lemmas_of(lower[i:], upos)
+        if heads:
+            return lower[:i] + heads[0]
+    return None
+
+
+def _is_acronym(word: str) -> bool:
+    # "WSOY:llä", "CNN:lle", "FA": two or more capitals and (almost) no small letters.
+    letters = [c for c in word if c.isalpha()]
+    return len(letters) >= 2 and word[:2].isupper() and sum(c.islower() for c in letters) <= 3
+
+
+def case_like_word(word: str, lemma: str, upos: str) -> str:
+    """A lower-case lexicon lemma written with the word's capitals where they share letters.
+
+    For a proper noun ("Ala-Itävallan" → "Ala-Itävalta") and an acronym of any tag
+    ("WSOY:llä" → "WSOY"); other words keep the lexicon's lower case, as TDT's lemmas do.
+    """
+    if upos != "PROPN" and not _is_acronym(word):
+        return lemma
+    out = []
+    for i, ch in enumerate(lemma):
+        if i < len(word) and word[i].lower() == ch.lower():
+            out.append(word[i])
+        else:
+            out.append(lemma[i:])
+            break
+    return "".join(out)
+
+
+def lexicon_choice(word: str, upos: str, candidates: tuple[str, ...], full_form: str | None) -> str:
+    """The analyser's lemma for an unseen word: the full-form lexicon's when the analyser
+    lists it too (the two agree), else the analyser's best (`candidates` is not empty)."""
+    if full_form and full_form.lower() in candidates:
+        return full_form
+    return case_like_word(word, candidates[0], upos)
+
+
 def fallback_lemma(word: str, upos: str) -> str:
     # The surface form is the safest base form we have: right for every
     # nominative singular, and it never invents characters.

