@@ -70,6 +70,7 @@ def test_build_entries_capitalised_variant_contributes_only_names():
 @pytest.mark.parametrize("word,lemma,upos,expected", [
     ("WSOY:llä", "wsoy", "PROPN", "WSOY"),                 # an acronym keeps its capitals
     ("CNN:lle", "cnn", "NOUN", "CNN"),
+    ("STRATEGIAMME", "strategia", "NOUN", "strategia"),  # capitals without a colon: a heading
     ("Ala-Itävallan", "ala-itävalta", "PROPN", "Ala-Itävalta"),
     ("Strategiaan", "strategia", "NOUN", "strategia"),     # a sentence-initial noun does not
 ])
@@ -103,7 +104,8 @@ def test_analyzer_corrected_tag_unseen_word_outside_analysers_tags_takes_its_fir
     assert analyzer.corrected_tag("seututie", "VERB") == "NOUN"     # unseen, VERB ruled out
     assert analyzer.corrected_tag("seututie", "NOUN") == "NOUN"
     assert analyzer.corrected_tag("kosimaan", "NOUN") == "NOUN"     # seen in training: the tagger's
-    assert analyzer.corrected_tag("seututie", "PROPN") == "PROPN"   # a predicted name is left alone
+    assert analyzer.corrected_tag("Seututie", "PROPN") == "PROPN"   # a predicted name is left alone
+    assert analyzer.corrected_tag("seututie", "PROPN") == "NOUN"    # unless written in lower case
     assert analyzer.corrected_tag("Kotka", "NOUN") == "NOUN"         # not in the lexicon
     analyzer._seen_tags = {"niin": ("ADV", "SCONJ")}
     assert analyzer.corrected_tag("Niin", "PRON") == "ADV"          # seen twice or more, never PRON
@@ -116,3 +118,25 @@ def test_seen_tags_only_frequent_words_most_frequent_tag_first():
     blocks = ["1\tNiin\tniin\tADV\t_\t_\t0\troot\t_\t_\n2\ttalo\ttalo\tNOUN\t_\t_\t1\tnmod\t_\t_",
               "1\tniin\tniin\tSCONJ\t_\t_\t0\troot\t_\t_\n2\tniin\tniin\tADV\t_\t_\t1\tadvmod\t_\t_"]
     assert seen_tags(blocks, min_count=2) == {"niin": ["ADV", "SCONJ"]}
+
+
+@pytest.mark.model
+def test_analyzer_lemma_for_suspended_compound_halves_drop_the_hyphen():
+    from pipeline.nlp.analyzer import Analyzer
+
+    analyzer = Analyzer(REPO / "models", "compact")
+    analyzer._known = frozenset({"uutistoimiston"})
+    assert analyzer.lemma_for("-uutistoimiston", "-uutistoimisto", "NOUN") == "uutistoimisto"
+    assert analyzer.lemma_for("tiedonsiirto-", "tiedonsiirtto", "NOUN") == "tiedonsiirto"
+    assert analyzer.lemma_for("Néstos-", "Néstos", "PROPN") == "Néstos"
+
+
+@pytest.mark.parametrize("word,lemma,upos,expected", [
+    ("CNN:lle", "cnn", "PROPN", "CNN"),        # an inflected acronym keeps its capitals
+    ("EU:n", "Eu", "PROPN", "EU"),
+    ("STRATEGIAMME", "strategia", "NOUN", "strategia"),  # a heading in capitals is no acronym
+])
+def test_clean_lemma_inflected_acronym_keeps_capitals(word, lemma, upos, expected):
+    from pipeline.nlp.lemmas import clean_lemma
+
+    assert clean_lemma(word, lemma, upos) == expected

@@ -19,7 +19,7 @@ from ..errors import ConfigError, ModelNotFoundError
 from ..types import Analysis, Sentence, Token
 from .form_lexicon import FormLexicon, load_seen_tags
 from .lemmas import (clean_lemma, compound_lemma, compound_lemma_from, is_degenerate_lemma,  # noqa: F401  (re-exported)
-                     case_like_word, lexicon_choice, lexicon_lemma)
+                     case_like_word, fallback_lemma, lexicon_choice, lexicon_lemma)
 
 log = logging.getLogger("pipeline.nlp")
 
@@ -90,6 +90,7 @@ def locate_model(models_dir: Path | str, choice: str = "auto") -> ModelInfo:
     )
 
 
+_HYPHENS = ("-", "–")
 # Tags the analyser may overrule (see Analyzer.corrected_tag).
 CORRECTABLE_TAGS = ("NOUN", "VERB", "ADJ", "ADV")
 
@@ -221,7 +222,8 @@ class Analyzer:
         seen = self._seen_tags.get(word.lower())
         if seen:
             return upos if upos in seen else seen[0]
-        if self._forms is None or upos not in CORRECTABLE_TAGS or not self._unseen(word, upos):
+        correctable = upos in CORRECTABLE_TAGS or upos == "PROPN" and word[:1].islower()  # "alko" is no name
+        if self._forms is None or not correctable or not self._unseen(word, upos):
             return upos
         allowed = self._forms.tags(word)
         return allowed[0] if allowed and upos not in allowed else upos
@@ -235,6 +237,12 @@ class Analyzer:
 
     def lemma_for(self, word: str, lemma: str | None, upos: str) -> str:
         """The final lemma: Stanza's, or for a word its lemmatizer never saw, the lexicon's; then cleaned."""
+        if len(word) > 2 and word[0] in _HYPHENS and word[1].isalpha():
+            # The second half of a suspended compound ("Reuters -uutistoimiston"): the word's lemma.
+            return self.lemma_for(word[1:], lemma.lstrip("".join(_HYPHENS)) if lemma else lemma, upos)
+        if len(word) > 2 and word[-1] in _HYPHENS and word[-2].isalpha():
+            # The first half of one ("tiedonsiirto- ja tallennusjärjestelmä") does not inflect.
+            return fallback_lemma(word[:-1], upos)
         lexical = self._lexicon_decides(word, upos)
         return clean_lemma(word, lexical or lemma, upos)
 

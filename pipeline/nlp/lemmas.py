@@ -97,10 +97,13 @@ def compound_lemma_from(word: str, upos: str, lemmas_of) -> str | None:
     return None
 
 
+_INFLECTED_ACRONYM = re.compile(r"[A-ZÅÄÖ]{2,}:")
+
+
 def _is_acronym(word: str) -> bool:
-    # "WSOY:llä", "CNN:lle", "FA": two or more capitals and (almost) no small letters.
-    letters = [c for c in word if c.isalpha()]
-    return len(letters) >= 2 and word[:2].isupper() and sum(c.islower() for c in letters) <= 3
+    # "WSOY:llä", "CNN:lle", "EU:n": capitals inflected after a colon.  A word in capitals
+    # without one may be a heading ("STRATEGIAMME"), whose lemma stays lower-case.
+    return _INFLECTED_ACRONYM.match(word) is not None
 
 
 def case_like_word(word: str, lemma: str, upos: str) -> str:
@@ -143,6 +146,8 @@ def clean_lemma(word: str, lemma: str | None, upos: str) -> str:
         lemma = lemma.replace("#", "")
     if is_degenerate_lemma(word, lemma):
         return fallback_lemma(word, upos)
+    if _is_acronym(word) and word.lower().startswith(lemma.lower()):
+        return case_like_word(word, lemma, upos)
     return name_cased(word, lemma, upos)
 
 
