@@ -85,9 +85,11 @@ def models_evaluate(
     else:
         result = evaluate_conllu(Analyzer(models_dir, model, threads, lexicon=lexicon), conllu)
     if as_json:
-        typer.echo(json.dumps({k: result[k] for k in ("tokens", "sentences", "words", "upos", "lemmas", "tokens_per_s")}))
+        typer.echo(json.dumps({k: result[k] for k in ("tokens", "sentences", "words", "upos", "lemmas", "tokens_per_s",
+                                                      "load_seconds", "rss_after_load_mb", "model_mb")}))
     else:
-        for key in ("model", "file", "tokens", "sentences", "words", "upos", "lemmas", "tokens_per_s", "n_tokens"):
+        for key in ("model", "file", "tokens", "sentences", "words", "upos", "lemmas", "tokens_per_s", "n_tokens",
+                    "load_seconds", "rss_after_load_mb", "model_mb"):
             typer.echo(f"{key:>13}: {result[key]}")
 
 

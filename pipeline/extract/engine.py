@@ -9,6 +9,8 @@ item keeps its character interval into the document text.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from spacy.matcher import Matcher
 
 from ..types import Analysis, DocumentMetadata, Extraction
@@ -33,8 +35,10 @@ class Extractor:
         self.matcher = Matcher(blank_vocab(), validate=True)
         for rule in rules.cues:
             self.matcher.add(rule.id, [list(rule.pattern)])
+        # Asked for every token; words recur, and the answer depends only on the rules held here.
+        self.concept_of = lru_cache(maxsize=100_000)(self._concept_of)  # type: ignore[method-assign]
 
-    def concept_of(self, lower: str, lemma: str) -> str | None:
+    def _concept_of(self, lower: str, lemma: str) -> str | None:
         """The field (or "blocker") a word names: by its lemma first, then by its surface form
         (for inflected forms the lemmatizer misses); `only` / `exclude` restrict a concept to
         some forms ("päämäärät" plural is a goal, "päämäärä" singular the vision)."""

@@ -81,13 +81,26 @@ def _score(conllu_path: Path, system_conllu: str) -> dict:
         return udeval.evaluate(udeval.load_conllu_file(str(gold_path)), udeval.load_conllu_file(str(sys_path)))
 
 
+def _rss_mb() -> float:
+    import psutil
+
+    return round(psutil.Process().memory_info().rss / 2**20, 1)
+
+
+def _folder_mb(folder: Path) -> float:
+    return round(sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file()) / 1e6, 1)
+
+
 def evaluate_spacy(model_name: str, conllu_path: Path) -> dict:
     """spaCy's Finnish model (the reference a user could install instead) measured exactly as the analyzer is."""
     import spacy
 
     texts = raw_documents(conllu_path)
+    loading = time.perf_counter()
     nlp = spacy.load(model_name)
     list(nlp.pipe(texts[:1]))  # first call: lazy initialisation, like the analyzer's load
+    load_seconds = time.perf_counter() - loading
+    rss = _rss_mb()
     started = time.perf_counter()
     docs = list(nlp.pipe(texts))
     seconds = time.perf_counter() - started
@@ -95,6 +108,8 @@ def evaluate_spacy(model_name: str, conllu_path: Path) -> dict:
     result = _score(conllu_path, spacy_conllu(docs))
     return {**_scores(result), "tokens_per_s": round(n_tokens / seconds, 1) if seconds else None,
             "n_tokens": n_tokens, "seconds": round(seconds, 2),
+            "load_seconds": round(load_seconds, 2), "rss_after_load_mb": rss,
+            "model_mb": _folder_mb(spacy.util.get_package_path(model_name)),
             "model": f"{model_name} {getattr(nlp, 'meta', {}).get('version', '')} ({'+'.join(nlp.pipe_names)})",
             "file": str(conllu_path)}
 
@@ -107,7 +122,10 @@ def _scores(result) -> dict:
 
 def evaluate_conllu(analyzer: Analyzer, conllu_path: Path) -> dict:
     texts = raw_documents(conllu_path)
+    loading = time.perf_counter()
     analyzer.load()  # loading the model and the lexicon is not analysis: tokens/s excludes it
+    load_seconds = time.perf_counter() - loading
+    rss = _rss_mb()
     started = time.perf_counter()
     analyses = analyzer.analyze_many([(f"doc{i}", t) for i, t in enumerate(texts)])
     seconds = time.perf_counter() - started
@@ -118,6 +136,11 @@ def evaluate_conllu(analyzer: Analyzer, conllu_path: Path) -> dict:
         "tokens_per_s": round(n_tokens / seconds, 1) if seconds else None,
         "n_tokens": n_tokens,
         "seconds": round(seconds, 2),
+        # Load: building the Stanza pipeline (importing Stanza and torch included) and the lexicons;
+        # resident memory of the whole process after it.
+        "load_seconds": round(load_seconds, 2),
+        "rss_after_load_mb": rss,
+        "model_mb": _folder_mb(analyzer.model.directory),
         "model": analyzer.model_name,
         "file": str(conllu_path),
     }
