@@ -27,7 +27,7 @@ def models_train(
     tagger_hidden_dim: int = typer.Option(_TRAIN.tagger_hidden_dim),
     tagger_char_hidden_dim: int = typer.Option(_TRAIN.tagger_char_hidden_dim),
     lemma_batch_size: int = typer.Option(_TRAIN.lemma_batch_size),
-    stages: str = typer.Option("tokenize,pos,lemma", help="Comma-separated stages to (re)train; others are kept. "
+    stages: str = typer.Option("tokenize,pos,lemma,lexicon", help="Comma-separated stages to (re)train; others are kept. "
                                "lemma-dict rebuilds only the lemmatizer's dictionary (done after lemma anyway); "
                                "lexicon bakes the morphological analyser's lexicon (needs pip install '.[train]')."),
     seed: int = typer.Option(_TRAIN.seed),

@@ -36,7 +36,7 @@ class Extractor:
         for rule in rules.cues:
             self.matcher.add(rule.id, [list(rule.pattern)])
         # Asked for every token; words recur, and the answer depends only on the rules held here.
-        self.concept_of = lru_cache(maxsize=100_000)(self._concept_of)  # type: ignore[method-assign]
+        self.concept_of = lru_cache(maxsize=100_000)(self._concept_of)
 
     def _concept_of(self, lower: str, lemma: str) -> str | None:
         """The field (or "blocker") a word names: by its lemma first, then by its surface form

