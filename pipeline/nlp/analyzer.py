@@ -215,16 +215,17 @@ class Analyzer:
         """The tagger's tag, unless the training data or the analyser rules it out.
 
         A word the training data had at least twice keeps to the tags it had there (its most
-        frequent one replaces another).  A word it never had keeps to the analyser's tags, for
-        open-class predictions only; a predicted name is left alone (the analyser does not list
-        most names).  Words seen once keep the tagger's: it learned TDT's own conventions for
-        them ("vuonna" NOUN where the analyser says ADV).
+        frequent one replaces another): the tagger learned TDT's own conventions for those
+        ("vuonna" NOUN where the analyser says ADV).  Any other word keeps to the analyser's
+        tags, for open-class predictions only; a predicted name is left alone (the analyser
+        does not list most names).  On the holdout, extending that from unseen words to words
+        seen once changed 6 tags, 5 of them to the right one and none away from it.
         """
         seen = self._seen_tags.get(word.lower())
         if seen:
             return upos if upos in seen else seen[0]
         correctable = upos in CORRECTABLE_TAGS or upos == "PROPN" and word[:1].islower()  # "alko" is no name
-        if self._forms is None or not correctable or not self._unseen(word, upos):
+        if self._forms is None or not correctable:
             return upos
         allowed = self._forms.tags(word)
         return allowed[0] if allowed and upos not in allowed else upos
