@@ -140,3 +140,19 @@ def test_clean_lemma_inflected_acronym_keeps_capitals(word, lemma, upos, expecte
     from pipeline.nlp.lemmas import clean_lemma
 
     assert clean_lemma(word, lemma, upos) == expected
+
+
+def test_locate_model_fingerprint_follows_lexicon_files_not_the_card(tmp_path):
+    from pipeline.nlp.analyzer import locate_model
+
+    model = tmp_path / "compact"
+    (model / "fi" / "pos").mkdir(parents=True)
+    (model / "fi" / "lexicon").mkdir()
+    (model / "resources.json").write_text("{}")
+    (model / "fi" / "pos" / "compact.pt").write_bytes(b"weights")
+    (model / "fi" / "lexicon" / "seen_tags.json").write_text('{"format": 1, "tags": {}}')
+    first = locate_model(tmp_path, "compact").fingerprint
+    (model / "MODEL_CARD.json").write_text('{"note": "edited"}')
+    assert locate_model(tmp_path, "compact").fingerprint == first
+    (model / "fi" / "lexicon" / "seen_tags.json").write_text('{"format": 1, "tags": {"niin": ["ADV"]}}')
+    assert locate_model(tmp_path, "compact").fingerprint != first

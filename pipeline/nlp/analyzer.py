@@ -17,7 +17,7 @@ from typing import Any, Iterable, Sequence
 
 from ..errors import ConfigError, ModelNotFoundError
 from ..types import Analysis, Sentence, Token
-from .form_lexicon import FormLexicon, load_seen_tags
+from .form_lexicon import FILE_NAME as LEXICON_FILE, SEEN_TAGS_FILE, FormLexicon, load_seen_tags
 from .lemmas import (clean_lemma, compound_lemma, compound_lemma_from, is_degenerate_lemma,  # noqa: F401  (re-exported)
                      case_like_word, fallback_lemma, lexicon_choice, lexicon_lemma)
 
@@ -46,7 +46,9 @@ class ModelInfo:
 
 def _fingerprint(directory: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted([*directory.rglob("*.pt"), *directory.rglob("*.marisa")]):
+    # The weights and the lexicon files, not the card: editing MODEL_CARD.json changes no analysis.
+    for path in sorted([*directory.rglob("*.pt"), *directory.rglob(f"lexicon/{LEXICON_FILE}"),
+                        *directory.rglob(f"lexicon/{SEEN_TAGS_FILE}")]):
         stat = path.stat()
         digest.update(f"{path.relative_to(directory)}:{stat.st_size}".encode())
         with path.open("rb") as fh:  # head and tail: cheap and changes with any retraining
@@ -58,7 +60,7 @@ def _fingerprint(directory: Path) -> str:
 
 @lru_cache(maxsize=1)
 def analyzer_code_version() -> str:
-    """Short hash of the analyzer's own code (this module and `lemmas`): the post-processing that
+    """Short hash of the analyzer's own code (this module, `lemmas` and `form_lexicon`): the post-processing that
     turns Stanza's output into an `Analysis` lives there, so stored analyses are redone when it changes."""
     digest = hashlib.sha256()
     for path in (Path(__file__), Path(__file__).with_name("lemmas.py"), Path(__file__).with_name("form_lexicon.py")):
