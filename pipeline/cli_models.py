@@ -104,7 +104,10 @@ def models_info(models_dir: Path = typer.Option(Path("models")), model: str = ty
         typer.echo(json.dumps(card, indent=2, ensure_ascii=False))
         return
     folder = Path(card["directory"])
-    sizes = {p.parent.name: p.stat().st_size for p in sorted(folder.glob("*/*/*.pt"))}
+    sizes: dict[str, int] = {}
+    for path in sorted(folder.glob("*/*/*")):  # fi/<stage>/<file>: the weights and the lexicon files
+        if path.is_file():
+            sizes[path.parent.name] = sizes.get(path.parent.name, 0) + path.stat().st_size
     lines = [f"model:      {get_analyzer(models_dir, model).model_name}  (as written to documents.model)",
              f"folder:     {folder}  ({sum(sizes.values()) / 2**20:.1f} MiB: "
              + ", ".join(f"{k} {v / 2**20:.1f}" for k, v in sizes.items()) + ")",
