@@ -93,6 +93,28 @@ def models_evaluate(
             typer.echo(f"{key:>13}: {result[key]}")
 
 
+@models_app.command("holdout")
+def models_holdout(
+    ud_dir: Path = typer.Option(DEFAULT_UD, help="Folder with the UD Finnish treebanks (the recipe's data)."),
+    models_dir: Path = typer.Option(Path("models")),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Score the compact model on the training holdout as unseen text: the estimate to tune against.
+
+    The lemma dictionary, the seen tags and the form lexicon are rebuilt without the holdout's
+    sentences first; TDT test stays for the final figure only."""
+    from .nlp.holdout_eval import evaluate_holdout
+
+    result = evaluate_holdout(ud_dir, models_dir)
+    keys = ("tokens", "sentences", "words", "upos", "lemmas", "tokens_per_s", "sentences_scored",
+            "holdout_only_forms_removed", "word_list")
+    if as_json:
+        typer.echo(json.dumps({k: result[k] for k in keys}))
+    else:
+        for key in ("file",) + keys:
+            typer.echo(f"{key:>26}: {result[key]}")
+
+
 @models_app.command("info")
 def models_info(models_dir: Path = typer.Option(Path("models")), model: str = typer.Option("auto"),
                 as_json: bool = typer.Option(False, "--json", help="The whole model card as JSON.")) -> None:

@@ -156,3 +156,55 @@ def test_locate_model_fingerprint_follows_lexicon_files_not_the_card(tmp_path):
     assert locate_model(tmp_path, "compact").fingerprint == first
     (model / "fi" / "lexicon" / "seen_tags.json").write_text('{"format": 1, "tags": {"niin": ["ADV"]}}')
     assert locate_model(tmp_path, "compact").fingerprint != first
+
+
+def _conllu(sentences: list[list[tuple[str, str, str]]]) -> str:
+    blocks = []
+    for words in sentences:
+        rows = [f"{i}\t{w}\t{lemma}\t{upos}\t_\t_\t{0 if i == 1 else 1}\t{'root' if i == 1 else 'dep'}\t_\t_"
+                for i, (w, lemma, upos) in enumerate(words, 1)]
+        blocks.append(f"# text = {' '.join(w for w, _, _ in words)}\n" + "\n".join(rows))
+    return "\n\n".join(blocks) + "\n\n"
+
+
+def _tiny_ud(root: Path) -> None:
+    from pipeline.nlp.prepare import FTB_FILES, TDT_CONVENTION_FILES
+
+    seen = [("Talo", "talo", "NOUN"), ("on", "olla", "AUX"), ("iso", "iso", "ADJ"), (".", ".", "PUNCT")]
+    held = [("Kissa", "kissa", "NOUN"), ("juoksee", "juosta", "VERB"), ("pihalla", "piha", "NOUN"), (".", ".", "PUNCT")]
+    for rel in TDT_CONVENTION_FILES:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(_conllu([seen, held]), encoding="utf-8")  # every 2nd sentence is held out
+    for rel in FTB_FILES:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(_conllu([seen]), encoding="utf-8")
+
+
+def test_holdout_only_forms_without_word_list_are_all_holdout_forms_not_trained_on(tmp_path, monkeypatch):
+    import sys
+
+    from pipeline.nlp import traindata as td
+    from pipeline.nlp.holdout_eval import _holdout_only_forms
+    from pipeline.nlp.prepare import FTB_FILES, TDT_CONVENTION_FILES, _split_conllu, blocks_of
+
+    _tiny_ud(tmp_path)
+    train, hold = _split_conllu(tmp_path / TDT_CONVENTION_FILES[0], 2)
+    ftb = blocks_of(tmp_path / FTB_FILES[0])
+    monkeypatch.setitem(sys.modules, "wordfreq", None)  # import fails: the pessimistic variant
+    removed, note = _holdout_only_forms(train, ftb, hold, tmp_path)
+    assert removed == {"kissa", "juoksee", "pihalla"} and "pessimistic" in note
+    assert {cols[1] for b in train for cols in td.word_rows(b)} == {"Talo", "on", "iso", "."}
+
+
+@pytest.mark.model
+def test_evaluate_holdout_tiny_treebank_scores_held_sentences_and_drops_their_forms(tmp_path, monkeypatch):
+    import sys
+
+    from pipeline.nlp.holdout_eval import evaluate_holdout
+
+    _tiny_ud(tmp_path)
+    monkeypatch.setitem(sys.modules, "wordfreq", None)
+    result = evaluate_holdout(tmp_path, REPO / "models", holdout_every=2)
+    assert result["sentences_scored"] == 3  # one held sentence from each TDT-convention file
+    assert result["holdout_only_forms_removed"] == 3  # kissa, juoksee, pihalla: in no training sentence
+    assert 0.0 <= result["lemmas"] <= 1.0 and 0.0 <= result["upos"] <= 1.0

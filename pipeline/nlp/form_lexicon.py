@@ -72,6 +72,10 @@ class FormLexicon:
     def __len__(self) -> int:
         return len(self._trie)
 
+    def items(self) -> list[tuple[str, bytes]]:
+        """Every (form, encoded entry) pair, to rebuild a trie from a part of this one."""
+        return list(self._trie.items())
+
     def entry(self, form: str) -> dict[str, tuple[str, ...]]:
         """Every tag's candidate lemmas for `form` (lower-cased), or {} for a form it does not list."""
         key = form.lower()
