@@ -187,6 +187,19 @@ class Analyzer:
         name = self.model.name.replace("@", "+lexicon@") if self.lexicon else self.model.name
         return f"{name}-{analyzer_code_version()}"
 
+    @property
+    def form_lexicon(self) -> FormLexicon | None:
+        return self._forms
+
+    def use_training_data(self, lemma_dictionary: dict[str, dict[str, str]],
+                          seen_tags: dict[str, tuple[str, ...]], forms: FormLexicon | None) -> None:
+        """Replace what the loaded model knows of its training data: the lemmatizer's dictionary
+        ({upos: {word: lemma}}), the seen tags and the form lexicon (`holdout_eval` removes the holdout)."""
+        self.load().processors["lemma"]._trainer.pos_dict = lemma_dictionary
+        self._known = _dictionary_words(lemma_dictionary)
+        self._seen_tags = seen_tags
+        self._forms = forms
+
     def _unseen(self, word: str, upos: str | None) -> bool:
         return upos not in ("PUNCT", "NUM", "SYM") and word not in self._known and word.lower() not in self._known
 
@@ -311,7 +324,7 @@ class Analyzer:
                     f"`{TRAIN_COMMAND}`) or point --models-dir at a good copy") from err
             trainer = getattr(self._pipeline.processors.get("lemma"), "_trainer", None)
             if trainer is not None and hasattr(trainer, "pos_dict"):
-                self._known = frozenset().union(*(set(entries) for entries in trainer.pos_dict.values()))
+                self._known = _dictionary_words(trainer.pos_dict)
             if self.lexicon:
                 self._forms = FormLexicon.in_model(self.model.directory, LANG)
                 self._seen_tags = load_seen_tags(self.model.directory, LANG)
@@ -350,6 +363,10 @@ class Analyzer:
 
     def analyze(self, doc_id: str, text: str) -> Analysis:
         return self.analyze_many([(doc_id, text)])[0]
+
+
+def _dictionary_words(pos_dict: dict[str, dict[str, str]]) -> frozenset[str]:
+    return frozenset().union(*(set(entries) for entries in pos_dict.values()))
 
 
 def _raw_tokens(sdoc):

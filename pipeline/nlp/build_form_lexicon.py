@@ -156,17 +156,16 @@ def write_trie(entries: Mapping[str, str], path: Path) -> None:
     tmp.replace(path)
 
 
-def word_list(extra_forms: Iterable[str], min_zipf: float = 0.0) -> tuple[list[str], dict[str, float], dict]:
-    """wordfreq's Finnish forms (frequency ≥ `min_zipf` on the Zipf scale) plus `extra_forms`."""
+def word_list(extra_forms: Iterable[str]) -> tuple[list[str], dict[str, float], dict]:
+    """wordfreq's Finnish forms (with a letter) plus `extra_forms`, and the word frequencies."""
+    from importlib.metadata import version
+
     import wordfreq
 
     frequencies = wordfreq.get_frequency_dict("fi", wordlist="large")
-    words = [w for w in frequencies if any(c.isalpha() for c in w)
-             and (min_zipf <= 0 or wordfreq.zipf_frequency(w, "fi") >= min_zipf)]
-    seen = set(words)
-    extras = sorted({f.lower() for f in extra_forms if any(c.isalpha() for c in f)} - seen)
-    source = {"wordfreq": wordfreq.__version__ if hasattr(wordfreq, "__version__") else "3.1.1",
-              "wordfreq_forms": len(words), "treebank_forms_added": len(extras)}
+    words = [w for w in frequencies if any(c.isalpha() for c in w)]
+    extras = sorted({f.lower() for f in extra_forms if any(c.isalpha() for c in f)} - set(words))
+    source = {"wordfreq": version("wordfreq"), "wordfreq_forms": len(words), "treebank_forms_added": len(extras)}
     return words + extras, frequencies, source
 
 

