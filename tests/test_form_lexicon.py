@@ -208,3 +208,10 @@ def test_evaluate_holdout_tiny_treebank_scores_held_sentences_and_drops_their_fo
     assert result["sentences_scored"] == 3  # one held sentence from each TDT-convention file
     assert result["holdout_only_forms_removed"] == 3  # kissa, juoksee, pihalla: in no training sentence
     assert 0.0 <= result["lemmas"] <= 1.0 and 0.0 <= result["upos"] <= 1.0
+
+
+def test_evaluate_holdout_missing_treebanks_names_the_files(tmp_path):
+    from pipeline.nlp.holdout_eval import evaluate_holdout
+
+    with pytest.raises(FileNotFoundError, match="treebank files missing under .*fi_tdt-ud-dev.conllu"):
+        evaluate_holdout(tmp_path, REPO / "models")

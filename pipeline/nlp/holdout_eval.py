@@ -42,6 +42,10 @@ def evaluate_holdout(ud_root: Path, models_dir: Path | str = "models", holdout_e
 
     from . import traindata as td
 
+    missing = [rel for rel in TDT_CONVENTION_FILES + FTB_FILES if not (ud_root / rel).is_file()]
+    if missing:
+        raise FileNotFoundError(f"treebank files missing under {ud_root}: {', '.join(missing)} "
+                                "(--ud-dir: the folder the training recipe reads)")
     train, hold = [], []
     for rel in TDT_CONVENTION_FILES:
         part_train, part_hold = _split_conllu(ud_root / rel, holdout_every)
