@@ -135,11 +135,64 @@ def test_analyzer_lemma_for_suspended_compound_halves_drop_the_hyphen():
     ("CNN:lle", "cnn", "PROPN", "CNN"),        # an inflected acronym keeps its capitals
     ("EU:n", "Eu", "PROPN", "EU"),
     ("STRATEGIAMME", "strategia", "NOUN", "strategia"),  # a heading in capitals is no acronym
+    ("GCHQ", "gchq", "PROPN", "GCHQ"),        # an uninflected acronym too
+    ("VISIO", "visio", "NOUN", "visio"),      # a common noun in capitals stays lower-case
 ])
 def test_clean_lemma_inflected_acronym_keeps_capitals(word, lemma, upos, expected):
     from pipeline.nlp.lemmas import clean_lemma
 
     assert clean_lemma(word, lemma, upos) == expected
+
+
+def test_suffix_stems_clitics_and_possessives_stripped_translative_restored():
+    from pipeline.nlp.lemmas import suffix_stems
+
+    assert "raunioita" in suffix_stems("raunioitakin")
+    assert "keskiajalla" in suffix_stems("keskiajallakaan")
+    assert "kyynärpäitä" in suffix_stems("Kyynärpäitäni")
+    assert "huviksi" in suffix_stems("huvikseni")
+    assert "etnisyydestä" in suffix_stems("etnisyydestään")
+    assert suffix_stems("talo") == [] and suffix_stems("kin") == []
+
+
+def test_clean_lemma_trusted_lexicon_lemma_short_beside_long_form_kept():
+    from pipeline.nlp.lemmas import clean_lemma
+
+    assert clean_lemma("taidoillaan", "taito", "NOUN") == "taidoillaan"  # the decoder's: looks degenerate
+    assert clean_lemma("taidoillaan", "taito", "NOUN", trusted=True) == "taito"
+
+
+@pytest.mark.model
+def test_analyzer_lemma_for_unknown_form_with_clitic_or_possessive_uses_stem_lemma(tmp_path):
+    from pipeline.nlp.analyzer import Analyzer
+
+    path = tmp_path / "forms.marisa"
+    write_trie({"raunioita": encode_entry("raunioita", {"NOUN": ["raunio"]}),
+                "kyynärpäitä": encode_entry("kyynärpäitä", {"NOUN": ["kyynärpää"]}),
+                "kunhan": encode_entry("kunhan", {"SCONJ": ["kunhan"]}),
+                "kun": encode_entry("kun", {"ADV": ["kun"]})}, path)
+    analyzer = Analyzer(REPO / "models", "compact")
+    analyzer.load()
+    analyzer._forms = FormLexicon(path)
+    analyzer._known = frozenset()  # as if the lemmatizer never saw these words
+    assert analyzer.lemma_for("raunioitakin", "raunioitakki", "NOUN") == "raunio"
+    assert analyzer.lemma_for("kyynärpäitäni", "kyynärpäitä", "NOUN") == "kyynärpää"
+    assert analyzer.lemma_for("Shinhan", "Shinha", "PROPN") == "Shinha"   # a name is not split
+    assert analyzer.lemma_for("kunhan", "kunhan", "ADV") == "kunhan"     # a word the analyser knows is not split
+
+
+@pytest.mark.model
+def test_analyzer_lemma_for_verb_not_infinitive_takes_analysers_infinitive(tmp_path):
+    from pipeline.nlp.analyzer import Analyzer
+
+    path = tmp_path / "forms.marisa"
+    write_trie({"sallittu": encode_entry("sallittu", {"VERB": ["sallia"], "ADJ": ["sallittu"]})}, path)
+    analyzer = Analyzer(REPO / "models", "compact")
+    analyzer.load()
+    analyzer._forms = FormLexicon(path)
+    analyzer._known = frozenset({"sallittu"})
+    assert analyzer.lemma_for("sallittu", "sallittu", "VERB") == "sallia"
+    assert analyzer.lemma_for("sallittu", "sallittu", "ADJ") == "sallittu"
 
 
 def test_locate_model_fingerprint_follows_lexicon_files_not_the_card(tmp_path):

@@ -19,7 +19,7 @@ from ..errors import ConfigError, ModelNotFoundError
 from ..types import Analysis, Sentence, Token
 from .form_lexicon import FILE_NAME as LEXICON_FILE, SEEN_TAGS_FILE, FormLexicon, load_seen_tags
 from .lemmas import (clean_lemma, compound_lemma, compound_lemma_from, is_degenerate_lemma,  # noqa: F401  (re-exported)
-                     case_like_word, fallback_lemma, lexicon_choice, lexicon_lemma)
+                     case_like_word, fallback_lemma, lexicon_choice, lexicon_lemma, suffix_stems)
 
 log = logging.getLogger("pipeline.nlp")
 
@@ -208,7 +208,9 @@ class Analyzer:
 
         Order, measured on the training holdout's unseen words: the analyser's lemmas for the
         word (the full-form lexicon's among them if it lists one), the full-form lexicon,
-        a compound's final part in the analyser's lexicon, then in the full-form lexicon.
+        the analyser's lemmas for the word without a clitic or possessive suffix if it does
+        not know the word itself (not for names: "Shinhan" is no "Shin" + "-han"), a compound's final part in the analyser's
+        lexicon, then in the full-form lexicon.
         """
         if not self.lexicon or not self._unseen(word, upos):
             return None
@@ -220,6 +222,11 @@ class Analyzer:
                 return lexicon_choice(word, tag, candidates, full_form)
         if full_form:
             return full_form
+        if self._forms is not None and tag != "PROPN" and not self._forms.entry(word):  # "kunhan" is a word
+            for stem in suffix_stems(word):
+                candidates = self._forms.candidates(stem, tag)
+                if candidates:
+                    return case_like_word(word, candidates[0], tag)
         if self._forms is not None:
             compound = compound_lemma_from(word, tag, self._forms.candidates)
             if compound:
@@ -261,7 +268,17 @@ class Analyzer:
             # The first half of one ("tiedonsiirto- ja tallennusjärjestelmä") does not inflect.
             return fallback_lemma(word[:-1], upos)
         lexical = self._lexicon_decides(word, upos)
-        return clean_lemma(word, lexical or lemma, upos)
+        if lexical:
+            return clean_lemma(word, lexical, upos, trusted=True)
+        return self._verb_lemma(word, clean_lemma(word, lemma, upos), upos)
+
+    def _verb_lemma(self, word: str, lemma: str, upos: str) -> str:
+        """A verb's lemma is its infinitive: where the lemmatizer gave a VERB another form ("sallittu",
+        "valtasivat") and the analyser lists the verb's infinitive, the analyser's."""
+        if upos != "VERB" or not self.lexicon or self._forms is None:
+            return lemma
+        candidates = self._forms.candidates(word, "VERB")
+        return candidates[0] if candidates and lemma.lower() not in candidates else lemma
 
     def _skip_decided_words(self, docs) -> None:
         """Let the lemmatizer look up, not generate, the lemmas `lemma_for` takes from the lexicon.

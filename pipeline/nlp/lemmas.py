@@ -136,13 +136,17 @@ def fallback_lemma(word: str, upos: str) -> str:
     return word if upos == "PROPN" else word.lower()
 
 
-def clean_lemma(word: str, lemma: str | None, upos: str) -> str:
-    """Remove compound marks, replace placeholders and degenerate output."""
+def clean_lemma(word: str, lemma: str | None, upos: str, trusted: bool = False) -> str:
+    """Remove compound marks, replace placeholders and degenerate output.
+
+    `trusted`: the lemma comes from a lexicon, not the seq2seq decoder, so the degenerate-output
+    test does not apply (it would reject "taidoillaan" → "taito", short beside a long inflected form).
+    """
     if lemma is None or lemma == "" or (lemma == "_" and word != "_"):
         return fallback_lemma(word, upos)
     if "#" in lemma and lemma.strip("#"):
         lemma = lemma.replace("#", "")
-    if is_degenerate_lemma(word, lemma):
+    if not trusted and is_degenerate_lemma(word, lemma):
         return fallback_lemma(word, upos)
     if _is_acronym(word) and word.lower().startswith(lemma.lower()):
         return case_like_word(word, lemma, upos)
@@ -155,9 +159,41 @@ def name_cased(word: str, lemma: str, upos: str) -> str:
     UD's convention, which TDT follows; FTB, also in the training data,
     lower-cases names, so the lemmatizer learned both and mixes them.
     """
+    if upos == "PROPN" and word.isupper() and word.isalpha() and len(word) > 1 and lemma.lower() == word.lower():
+        return word  # an acronym keeps its capitals ("GCHQ", not "Gchq")
     if upos == "PROPN" and word[:1].isupper() and lemma[:1].islower() and lemma[:1].upper() == word[:1]:
         return word[:1] + lemma[1:]
     return lemma
+
+
+# Finnish attaches enclitic particles and possessive suffixes after the case ending
+# ("raunioita+kin", "kyynärpäitä+ni", "etnisyydestä+än"); a form lexicon built from a word list
+# lists few such forms, but lists the form without them.
+CLITICS = ("kaan", "kään", "kin", "han", "hän", "pa", "pä", "ko", "kö")
+POSSESSIVES = ("nsa", "nsä", "mme", "nne", "ni", "si")
+_LONG_VOWEL_N = re.compile(r"([aeiouyäö])\1n$")  # the third person's "-Vn": "etnisyydestään"
+MIN_STEM = 3
+
+
+def suffix_stems(word: str) -> list[str]:
+    """The word without a clitic or a possessive suffix (lower case), most likely first; [] if it has none.
+
+    A translative before a possessive suffix is "-kse-" ("huvikse+ni"): its "-ksi" form is tried too.
+    """
+    lower = word.lower()
+    stems: list[str] = []
+    for clitic in CLITICS:
+        if lower.endswith(clitic) and len(lower) - len(clitic) >= MIN_STEM:
+            stems.append(lower[:-len(clitic)])
+    for suffix in POSSESSIVES:
+        if lower.endswith(suffix) and len(lower) - len(suffix) >= MIN_STEM:
+            stem = lower[:-len(suffix)]
+            stems.append(stem)
+            if stem.endswith("kse"):
+                stems.append(stem[:-1] + "i")
+    if _LONG_VOWEL_N.search(lower) and len(lower) - 2 >= MIN_STEM + 1:
+        stems.append(lower[:-2])
+    return stems
 
 
 # --------------------------------------------------------------------------- analysis
