@@ -294,20 +294,25 @@ def _touch_all(raw: Path) -> None:
 
 def test_two_runs_at_once_one_fails_fast_with_clear_message(prefect_env, work, tmp_path):
     raw, out = work
-    _touch_all(raw)  # both runs have all documents to analyze, so the winner holds the lock a while
-    runs = [Run(prefect_env, raw, out, log_dir=tmp_path, name=f"run{i}") for i in (1, 2)]
+    _touch_all(raw)  # the first run has every document to analyze
+    first = Run(prefect_env, raw, out, log_dir=tmp_path, name="run1")
     try:
-        codes = [r.wait() for r in runs]
+        # The staging folder exists only while its run holds the lock.  Pausing the holder there
+        # keeps the lock held however long the second run takes to start (two runs started together
+        # raced: on a busy machine the first could finish before the second reached the lock).
+        wait_until(lambda: bool(staging_dirs(out)), 300, first, "the first run to take the lock")
+        os.killpg(first.proc.pid, signal.SIGSTOP)
+        try:
+            second = Run(prefect_env, raw, out, log_dir=tmp_path, name="run2")
+            code = second.wait()
+        finally:
+            os.killpg(first.proc.pid, signal.SIGCONT)
+        assert first.wait() == 0, first.output()
     finally:
-        for r in runs:
-            r.kill()
-    winners = [r for r, c in zip(runs, codes) if c == 0]
-    losers = [(r, c) for r, c in zip(runs, codes) if c != 0]
-    assert len(winners) == 1 and len(losers) == 1, "\n".join(r.output() for r in runs)
-    loser, code = losers[0]
-    assert code == 3, loser.output()  # OutputLockedError.exit_code
-    last = [line for line in loser.stderr.splitlines() if line.strip()][-1]
-    assert last.startswith("error: ") and "being written by another run" in last, loser.output()
+        first.kill()
+    assert code == 3, second.output()  # OutputLockedError.exit_code
+    last = [line for line in second.stderr.splitlines() if line.strip()][-1]
+    assert last.startswith("error: ") and "being written by another run" in last, second.output()
     assert "--wait" in last
     info = current_info(out)
     assert info["counts"]["analyzed"] == N_DOCS
