@@ -195,6 +195,37 @@ def test_analyzer_lemma_for_verb_not_infinitive_takes_analysers_infinitive(tmp_p
     assert analyzer.lemma_for("sallittu", "sallittu", "ADJ") == "sallittu"
 
 
+def test_hyphen_compound_lemma_final_part_lemmatized_head_as_written_for_acronyms():
+    from pipeline.nlp.lemmas import hyphen_compound_lemma
+
+    lexicon = {"rahoituksella": ("rahoitus",), "kisojen": ("kisa",), "uudistuksen": ("uudistus",),
+               "julkaisuita": ("julkaisu",), "aikaisia": ("aikainen",)}
+    lemmas_of = lambda part, upos: lexicon.get(part, ())  # noqa: E731
+    assert hyphen_compound_lemma("EU-rahoituksella", "NOUN", lemmas_of) == "EU-rahoitus"
+    assert hyphen_compound_lemma("MM-kisojen", "NOUN", lemmas_of) == "MM-kisa"
+    assert hyphen_compound_lemma("Sote-uudistuksen", "NOUN", lemmas_of) == "sote-uudistus"  # sentence-initial
+    assert hyphen_compound_lemma("Facebook-julkaisuita", "NOUN", lemmas_of, keep_head_case=True) == "Facebook-julkaisu"
+    assert hyphen_compound_lemma("oikea-aikaisia", "ADJ", lemmas_of) == "oikea-aikainen"
+    assert hyphen_compound_lemma("Keski-Suomen", "PROPN", lemmas_of) is None       # names are left to the model
+    assert hyphen_compound_lemma("sote-tuntematonta", "NOUN", lemmas_of) is None   # final part unknown
+    assert hyphen_compound_lemma("-rahoituksella", "NOUN", lemmas_of) is None      # a suspended compound's half
+
+
+@pytest.mark.model
+def test_analyzer_lemma_for_hyphenated_compound_keeps_hyphen_over_dictionary_lemma(tmp_path):
+    from pipeline.nlp.analyzer import Analyzer
+
+    path = tmp_path / "forms.marisa"
+    write_trie({"julkaisuita": encode_entry("julkaisuita", {"NOUN": ["julkaisu"]}),
+                "rahoituksella": encode_entry("rahoituksella", {"NOUN": ["rahoitus"]})}, path)
+    analyzer = Analyzer(REPO / "models", "compact")
+    analyzer.load()
+    analyzer._forms = FormLexicon(path)
+    # The lemmatizer learned TDT's lemmas, which drop the hyphen of a hyphenated compound.
+    assert analyzer.lemma_for("Facebook-julkaisuita", "Facebookjulkaisu", "NOUN") == "Facebook-julkaisu"
+    assert analyzer.lemma_for("EU-rahoituksella", "eu-rahoituksi", "NOUN") == "EU-rahoitus"
+
+
 def test_locate_model_fingerprint_follows_lexicon_files_not_the_card(tmp_path):
     from pipeline.nlp.analyzer import locate_model
 

@@ -19,7 +19,8 @@ from ..errors import ConfigError, ModelNotFoundError
 from ..types import Analysis, Sentence, Token
 from .form_lexicon import FILE_NAME as LEXICON_FILE, SEEN_TAGS_FILE, FormLexicon, load_seen_tags
 from .lemmas import (clean_lemma, compound_lemma, compound_lemma_from, is_degenerate_lemma,  # noqa: F401  (re-exported)
-                     case_like_word, fallback_lemma, lexicon_choice, lexicon_lemma, suffix_stems)
+                     case_like_word, fallback_lemma, hyphen_compound_lemma, lexicon_choice, lexicon_lemma,
+                     suffix_stems)
 
 log = logging.getLogger("pipeline.nlp")
 
@@ -267,10 +268,28 @@ class Analyzer:
         if len(word) > 2 and word[-1] in _HYPHENS and word[-2].isalpha():
             # The first half of one ("tiedonsiirto- ja tallennusjärjestelmä") does not inflect.
             return fallback_lemma(word[:-1], upos)
+        hyphenated = self._hyphen_compound(word, lemma, upos)
+        if hyphenated:
+            return clean_lemma(word, hyphenated, upos, trusted=True)
         lexical = self._lexicon_decides(word, upos)
         if lexical:
             return clean_lemma(word, lexical, upos, trusted=True)
         return self._verb_lemma(word, clean_lemma(word, lemma, upos), upos)
+
+    def _hyphen_compound(self, word: str, lemma: str | None, upos: str) -> str | None:
+        """A hyphenated compound's lemma from its final part's (`lemmas.hyphen_compound_lemma`), for any
+        such word: the lemmatizer learned TDT's, which drop the hyphen ("Facebookjulkaisu")."""
+        if not self.lexicon or "-" not in word:
+            return None
+
+        def lemmas_of(part: str, tag: str) -> tuple[str, ...]:
+            candidates = self._forms.candidates(part, tag) if self._forms is not None else ()
+            if candidates:
+                return candidates
+            full_form = lexicon_lemma(part, tag)
+            return (full_form,) if full_form else ()
+
+        return hyphen_compound_lemma(word, upos, lemmas_of, keep_head_case=(lemma or "")[:1].isupper())
 
     def _verb_lemma(self, word: str, lemma: str, upos: str) -> str:
         """A verb's lemma is its infinitive: where the lemmatizer gave a VERB another form ("sallittu",

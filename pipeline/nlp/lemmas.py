@@ -95,6 +95,35 @@ def compound_lemma_from(word: str, upos: str, lemmas_of) -> str | None:
     return None
 
 
+# A hyphenated compound: a head ending in a letter or digit, a hyphen, and a final part of letters.
+_HYPHEN_COMPOUND = re.compile(r"^(.*[^\W_]-)([^\W\d_]{2,})$")
+
+
+def hyphen_compound_lemma(word: str, upos: str, lemmas_of, keep_head_case: bool = False) -> str | None:
+    """The lemma of a hyphenated compound: its head as written plus its final part's lemma.
+
+    Like any Finnish compound, "EU-rahoituksella" inflects only in its last part, so its lemma is
+    "EU-" + the lemma of "rahoituksella"; the hyphen stays, as written (TDT writes it as a compound
+    mark, "EU#rahoitus", which loses it once the marks are removed).  An acronym or a number in the
+    head keeps its capitals ("MM-kisa", "F1-lippu"); another head is lower-cased ("Sote-uudistuksen"
+    at the start of a sentence → "sote-uudistus") unless `keep_head_case` (the lemmatizer wrote the
+    word with its capital: "Facebook-julkaisu").  `lemmas_of(final_part, upos)` gives the final
+    part's lemmas, best first; None when the word is no such compound or the final part is unknown.
+    """
+    if upos not in COMPOUND_TAGS:
+        return None
+    match = _HYPHEN_COMPOUND.match(word)
+    if match is None:
+        return None
+    head, tail = match.groups()
+    lemmas = lemmas_of(tail.lower(), upos)
+    if not lemmas:
+        return None
+    letters = [c for c in head if c.isalpha()]
+    as_written = keep_head_case or sum(c.isupper() for c in letters) >= 2 or any(c.isdigit() for c in head)
+    return (head if as_written else head.lower()) + lemmas[0].lower()
+
+
 _INFLECTED_ACRONYM = re.compile(r"[A-ZÅÄÖ]{2,}:")
 
 
