@@ -26,6 +26,8 @@ def models_train(
     lemma_epochs: int = typer.Option(_TRAIN.lemma_epochs),
     tagger_hidden_dim: int = typer.Option(_TRAIN.tagger_hidden_dim),
     tagger_char_hidden_dim: int = typer.Option(_TRAIN.tagger_char_hidden_dim),
+    tagger_pretrain_words: int = typer.Option(_TRAIN.tagger_pretrain_words, help="Words in the tagger's pretrained vectors (spaCy's floret vectors, training-time dependency); 0: none."),
+    tagger_pretrain_dim: int = typer.Option(_TRAIN.tagger_pretrain_dim, help="Their dimensions after PCA."),
     lemma_batch_size: int = typer.Option(_TRAIN.lemma_batch_size),
     stages: str = typer.Option("tokenize,pos,lemma,lexicon", help="Comma-separated stages to (re)train; others are kept. "
                                "lemma-dict rebuilds only the lemmatizer's dictionary (done after lemma anyway); "
@@ -35,6 +37,7 @@ def models_train(
     tokenizer_tdt_train_text: bool = typer.Option(_TRAIN.tokenizer_tdt_train_text, help="Add the detokenised TDT train documents (Turku NER corpus) to the tokenizer data."),
     tagger_silver: bool = typer.Option(_TRAIN.tagger_silver, help="Add the TDT train documents with spacy-fi-experimental-web-md's UPOS (training-time dependency) to the tagger data."),
     processes: int = typer.Option(_TRAIN.processes, help="Stages trained side by side (one process each)."),
+    threads: int = typer.Option(_TRAIN.threads, help="Torch threads per training process."),
     tagger_finetune_steps: int = typer.Option(_TRAIN.tagger_finetune_steps, help="Steps of stage pos-finetune (continues the current tagger)."),
     tagger_finetune_batch: int = typer.Option(_TRAIN.tagger_finetune_batch),
     tagger_finetune_lr: float = typer.Option(_TRAIN.tagger_finetune_lr),
@@ -47,8 +50,9 @@ def models_train(
     settings = TrainSettings(seed=seed, tokenizer_steps=tokenizer_steps, tagger_steps=tagger_steps,
                              lemma_epochs=lemma_epochs, tagger_hidden_dim=tagger_hidden_dim,
                              tagger_char_hidden_dim=tagger_char_hidden_dim, lemma_batch_size=lemma_batch_size,
+                             tagger_pretrain_words=tagger_pretrain_words, tagger_pretrain_dim=tagger_pretrain_dim,
                              ftb=ftb, tokenizer_tdt_train_text=tokenizer_tdt_train_text,
-                             tagger_silver=tagger_silver, processes=processes,
+                             tagger_silver=tagger_silver, processes=processes, threads=threads,
                              tagger_finetune_steps=tagger_finetune_steps, tagger_finetune_batch=tagger_finetune_batch,
                              tagger_finetune_lr=tagger_finetune_lr, tagger_finetune_eval=tagger_finetune_eval)
     out = train_all(ud_dir, models_dir / "compact", settings, tuple(s.strip() for s in stages.split(",") if s.strip()))

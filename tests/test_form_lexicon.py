@@ -299,3 +299,17 @@ def test_evaluate_holdout_missing_treebanks_names_the_files(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="treebank files missing under .*fi_tdt-ud-dev.conllu"):
         evaluate_holdout(tmp_path, REPO / "models")
+
+
+def test_analyzer_pretrain_option_only_when_model_has_vectors(tmp_path):
+    from pipeline.nlp.analyzer import Analyzer
+
+    compact = tmp_path / "compact"
+    (compact / "fi" / "pos").mkdir(parents=True)
+    (compact / "resources.json").write_text("{}", encoding="utf-8")
+    (compact / "fi" / "pos" / "compact.pt").write_bytes(b"tagger")
+    assert Analyzer(tmp_path, "compact")._pretrain_option() == {}
+    (compact / "fi" / "pretrain").mkdir()
+    (compact / "fi" / "pretrain" / "compact.pt").write_bytes(b"vectors")
+    assert Analyzer(tmp_path, "compact")._pretrain_option() == {
+        "pos_pretrain_path": str(compact / "fi" / "pretrain" / "compact.pt")}

@@ -52,3 +52,38 @@ def test_lemma_dict_tiers():
     d = td.build_lemma_dict([tdt, ftb])
     assert d["*"] == {"kissa": "kissa", "ne": "se", "talo": "talo"}
     assert d["PROPN"] == {"talo": "Talo"}
+
+
+def test_pretrain_vocabulary_treebank_forms_first_whitespace_dropped_size_capped():
+    from pipeline.nlp.build_pretrain import vocabulary
+
+    words = vocabulary(["talo", "talo", "on"], ["Helsinki", "on", "a b"], ["ja", "talo", "on"], size=4)
+    assert words == ["talo", "on", "Helsinki", "ja"]  # talo 11, on 7: treebank forms weigh 5 per occurrence
+    assert "a b" not in vocabulary([], ["a b"], [], size=10)
+
+
+def test_pretrain_reduce_dimensions_deterministic_unit_scale():
+    import numpy as np
+
+    from pipeline.nlp.build_pretrain import reduce_dimensions
+
+    vectors = np.random.default_rng(0).normal(size=(50, 8)).astype(np.float32)
+    first, again = reduce_dimensions(vectors, 3), reduce_dimensions(vectors, 3)
+    assert first.shape == (50, 3) and first.dtype == np.float32
+    assert np.array_equal(first, again)
+    assert abs(float(first.std()) - 1.0) < 1e-5
+
+
+def test_train_tagger_with_pretrain_file_passes_it_to_stanza(monkeypatch, tmp_path):
+    from stanza.models import tagger
+
+    from pipeline.nlp.train import TrainSettings, train_tagger
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(tagger, "main", lambda args: seen.append(args))
+    files = {"train": {"upos": tmp_path / "t.conllu"}, "dev": {"upos": tmp_path / "d.conllu"}}
+    train_tagger(files, tmp_path / "pos.pt", TrainSettings())
+    train_tagger({**files, "tagger_pretrain": tmp_path / "pre.pt"}, tmp_path / "pos.pt", TrainSettings())
+    assert "--no_pretrain" in seen[0] and "--wordvec_pretrain_file" not in seen[0]
+    assert seen[1][seen[1].index("--wordvec_pretrain_file") + 1] == str(tmp_path / "pre.pt")
+    assert "--no_pretrain" not in seen[1]

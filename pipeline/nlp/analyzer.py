@@ -350,6 +350,7 @@ class Analyzer:
                     # The tagger's batches: at most POS_BATCH_TOKENS words at a time (Stanza's default,
                     # 5,000, costs about 400 MB more at the peak and is not faster here).
                     pos_batch_maximum_tokens=POS_BATCH_TOKENS,
+                    **self._pretrain_option(),
                     logging_level="WARN",
                 )
             except Exception as err:  # a truncated or damaged file: one line, not torch's traceback
@@ -368,6 +369,12 @@ class Analyzer:
                 # with the model, not in the middle of the first batch.
                 lexicon_lemma("talo")
         return self._pipeline
+
+    def _pretrain_option(self) -> dict:
+        # A tagger trained with pretrained vectors needs them at run time; the compact model keeps
+        # them beside its tagger (fi/pretrain), where Stanza would not look without being told.
+        path = self.model.directory / LANG / "pretrain" / f"{self.model.package}.pt"
+        return {"pos_pretrain_path": str(path)} if self.model.kind == "compact" and path.is_file() else {}
 
     def stanza_documents(self, texts: Sequence[str]):
         """Raw Stanza output for `texts`, processed as one bulk batch."""
