@@ -210,29 +210,37 @@ class Analyzer:
         Order, measured on the training holdout's unseen words: the analyser's lemmas for the
         word (the full-form lexicon's among them if it lists one), the full-form lexicon,
         the analyser's lemmas for the word without a clitic or possessive suffix if it does
-        not know the word itself (not for names: "Shinhan" is no "Shin" + "-han"), a compound's final part in the analyser's
-        lexicon, then in the full-form lexicon.
+        not know the word itself (not for names: "Shinhan" is no "Shin" + "-han"), a compound's
+        final part in the analyser's lexicon, then in the full-form lexicon.
         """
         if not self.lexicon or not self._unseen(word, upos):
             return None
         tag = upos or "X"
         full_form = lexicon_lemma(word, tag)
-        if self._forms is not None:
-            candidates = self._forms.candidates(word, tag)
-            if candidates:
-                return lexicon_choice(word, tag, candidates, full_form)
+        entry = self._forms.entry(word) if self._forms is not None else {}  # one lookup for both uses below
+        if entry.get(tag):
+            return lexicon_choice(word, tag, entry[tag], full_form)
         if full_form:
             return full_form
-        if self._forms is not None and tag != "PROPN" and not self._forms.entry(word):  # "kunhan" is a word
+        if self._forms is None:
+            return compound_lemma(word, tag) or None
+        if tag != "PROPN" and not entry:  # "kunhan" is a word, not "kun" + "-han"
             for stem in suffix_stems(word):
                 candidates = self._forms.candidates(stem, tag)
                 if candidates:
                     return case_like_word(word, candidates[0], tag)
-        if self._forms is not None:
-            compound = compound_lemma_from(word, tag, self._forms.candidates)
-            if compound:
-                return case_like_word(word, compound, tag)
+        compound = compound_lemma_from(word, tag, self._forms.candidates)
+        if compound:
+            return case_like_word(word, compound, tag)
         return compound_lemma(word, tag) or None
+
+    def _lexicon_lemmas(self, form: str, tag: str) -> tuple[str, ...]:
+        """The lemmas the lexicons list for `form` as `tag`, best first: the analyser's, else the full-form lexicon's."""
+        candidates = self._forms.candidates(form, tag) if self._forms is not None else ()
+        if candidates:
+            return candidates
+        full_form = lexicon_lemma(form, tag)
+        return (full_form,) if full_form else ()
 
     def corrected_tag(self, word: str, upos: str | None) -> str | None:
         """The tagger's tag, unless the training data or the analyser rules it out.
@@ -281,15 +289,7 @@ class Analyzer:
         such word: the lemmatizer learned TDT's, which drop the hyphen ("Facebookjulkaisu")."""
         if not self.lexicon or "-" not in word:
             return None
-
-        def lemmas_of(part: str, tag: str) -> tuple[str, ...]:
-            candidates = self._forms.candidates(part, tag) if self._forms is not None else ()
-            if candidates:
-                return candidates
-            full_form = lexicon_lemma(part, tag)
-            return (full_form,) if full_form else ()
-
-        return hyphen_compound_lemma(word, upos, lemmas_of, keep_head_case=(lemma or "")[:1].isupper())
+        return hyphen_compound_lemma(word, upos, self._lexicon_lemmas, keep_head_case=(lemma or "")[:1].isupper())
 
     def _verb_lemma(self, word: str, lemma: str, upos: str) -> str:
         """A verb's lemma is its infinitive: where the lemmatizer gave a VERB another form ("sallittu",

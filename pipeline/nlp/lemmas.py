@@ -177,8 +177,9 @@ def clean_lemma(word: str, lemma: str | None, upos: str, trusted: bool = False) 
         lemma = lemma.replace("#", "")
     if not trusted and is_degenerate_lemma(word, lemma):
         return fallback_lemma(word, upos)
-    if _is_acronym(word) and word.lower().startswith(lemma.lower()):
-        return case_like_word(word, lemma, upos)
+    if (_is_acronym(word) and word.lower().startswith(lemma.lower())
+            or upos == "PROPN" and word.isupper() and word.isalpha() and lemma.lower() == word.lower()):
+        return case_like_word(word, lemma, upos)  # "CNN:lle" → CNN, "GCHQ" → GCHQ (not "Gchq")
     return name_cased(word, lemma, upos)
 
 
@@ -188,8 +189,6 @@ def name_cased(word: str, lemma: str, upos: str) -> str:
     UD's convention, which TDT follows; FTB, also in the training data,
     lower-cases names, so the lemmatizer learned both and mixes them.
     """
-    if upos == "PROPN" and word.isupper() and word.isalpha() and len(word) > 1 and lemma.lower() == word.lower():
-        return word  # an acronym keeps its capitals ("GCHQ", not "Gchq")
     if upos == "PROPN" and word[:1].isupper() and lemma[:1].islower() and lemma[:1].upper() == word[:1]:
         return word[:1] + lemma[1:]
     return lemma

@@ -259,12 +259,18 @@ def rebuild_lemma_dict(ud_root: Path, lemma_model: Path, settings: TrainSettings
 SEEN_TAGS_MIN_COUNT = 2  # words seen at least twice are constrained (holdout: 12 tags replaced, all 12 right)
 
 
+def training_form_occurrences(ud_root: Path) -> list[str]:
+    """Every word form of every training file (never TDT test), once per occurrence."""
+    from . import traindata as td
+
+    return [cols[1] for rel in TRAINING_FILES for block in blocks_of(ud_root / rel) for cols in td.word_rows(block)]
+
+
 def lexicon_forms(ud_root: Path) -> set[str]:
     """The forms of every training file (never TDT test) and of the TDT train documents' tokens."""
     from . import traindata as td
 
-    forms = {cols[1] for rel in TRAINING_FILES for block in blocks_of(ud_root / rel) for cols in td.word_rows(block)}
-    return forms | td.ner_tokens(ud_root / TDT_TRAIN_TOKENS)
+    return set(training_form_occurrences(ud_root)) | td.ner_tokens(ud_root / TDT_TRAIN_TOKENS)
 
 
 def build_lexicon(ud_root: Path, path: Path, settings: TrainSettings) -> dict:
@@ -293,9 +299,9 @@ def build_tagger_pretrain(ud_root: Path, path: Path, settings: TrainSettings) ->
     from . import traindata as td
     from .build_pretrain import build_pretrain
 
-    forms = [cols[1] for rel in TRAINING_FILES for block in blocks_of(ud_root / rel) for cols in td.word_rows(block)]
     tokens = sorted(td.ner_tokens(ud_root / TDT_TRAIN_TOKENS))  # sorted: the same word list on every run
-    return build_pretrain(path, forms, tokens, settings.tagger_pretrain_words, settings.tagger_pretrain_dim)
+    return build_pretrain(path, training_form_occurrences(ud_root), tokens, settings.tagger_pretrain_words,
+                          settings.tagger_pretrain_dim)
 
 
 def _stage(name: str, fn, *args) -> None:
