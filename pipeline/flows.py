@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import nullcontext
@@ -20,7 +21,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from . import extract, ingest, invisible, runner, stages, store
+from . import extract, ingest, invisible, language, prefect_server, runner, stages, store
 from .preflight import check_folders, preflight
 from .errors import PipelineError
 from .nlp import analyzer as nlp
@@ -30,6 +31,8 @@ from .types import DocumentResult, RawDocument, SourceFile
 from .worker import analyze_and_extract, init_worker
 
 READ_CHUNK = 64  # files per read task: few tasks, and a retry re-reads little
+# Seconds to wait for the run's own Prefect API server; a first start creates its database.
+EPHEMERAL_START_TIMEOUT = 180.0
 
 
 # --------------------------------------------------------------------------- tasks
@@ -236,85 +239,72 @@ def task_runner_for(settings: RunSettings):
     return ThreadPoolTaskRunner(max_workers=max(1, settings.workers))
 
 
-def _die_with_this_process() -> None:  # runs in the server child between fork and exec
-    import ctypes
-    import signal
-
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
-
-
-def tie_ephemeral_server_to_this_process() -> None:
-    """Make the API server Prefect starts for this run (a uvicorn child) die with this process.
-
-    On a normal end, Ctrl-C or SIGTERM Prefect stops it itself (atexit); after a SIGKILL it
-    was re-parented to PID 1 and kept running.  Linux's PR_SET_PDEATHSIG, set in the child,
-    sends it SIGTERM when the thread that started it ends, so it is set only when that thread
-    is the main thread (which lives as long as the process).
-    """
-    import subprocess
-    import sys
-    import threading
-    import types
-
-    if not sys.platform.startswith("linux"):
-        return
-    from prefect.server.api import server as prefect_server
-
-    if isinstance(prefect_server.subprocess, types.ModuleType) and \
-            getattr(prefect_server.subprocess, "_pipeline_tied", False):
-        return
-
-    class _Subprocess(types.ModuleType):
-        _pipeline_tied = True
-
-        def __getattr__(self, name: str):
-            return getattr(subprocess, name)
-
-        @staticmethod
-        def Popen(*args, **kwargs):  # noqa: N802 - stands in for subprocess.Popen
-            if threading.current_thread() is threading.main_thread():
-                kwargs.setdefault("preexec_fn", _die_with_this_process)
-            return subprocess.Popen(*args, **kwargs)
-
-    prefect_server.subprocess = _Subprocess("subprocess")
-
-
 def _preload_in_background(settings: RunSettings) -> None:
-    """Load the model and the extraction rules while Prefect starts its API server (a subprocess).
+    """Load what the run will need while its Prefect API server starts (a subprocess, about 4 s).
 
-    The first batch would load them anyway; loading them meanwhile overlaps the two waits.
-    Only when the analysis runs in this process (one worker, no Dask).
+    Each would be loaded on first use anyway, in the flow's critical path once the server is up;
+    loading them meanwhile overlaps the two waits.  The language identifier's model (read by the
+    first read task), the model and extraction rules (only when the analysis runs in this
+    process: one worker, no Dask), pandas and the report's template.
     """
-    if settings.workers > 1 or settings.dask_address or settings.dask_local:
-        return
     import threading
+
+    in_process = settings.workers <= 1 and not settings.dask_address and not settings.dask_local
 
     def load() -> None:
         try:
-            nlp.get_analyzer(settings.models_dir, settings.model, settings.threads).load()
-            extract.get_extractor()
-        except Exception:  # noqa: BLE001 - the first batch loads them again and reports the error
+            language.warm_up()
+            if in_process:
+                nlp.get_analyzer(settings.models_dir, settings.model, settings.threads).load()
+                extract.get_extractor()
+            import pandas  # noqa: F401 - the tables' writer and reader import it
+
+            from . import report
+
+            report.warm_up()
+        except Exception:  # noqa: BLE001 - first use loads each again and reports the error
             pass
 
     threading.Thread(target=load, name="preload", daemon=True).start()
 
 
+@contextlib.contextmanager
+def _environment(values: dict[str, str]):
+    """Set environment variables for the duration of the block (for child processes), then restore them."""
+    previous = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def run_pipeline(settings: RunSettings) -> dict:
     """Run the flow once with the chosen task runner; returns the run summary."""
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     settings = preflight(settings)
 
     configured = ingest_strategies.with_options(task_runner=task_runner_for(settings))
     updates: dict = {}
-    if get_current_settings().api.url is None:
-        # Heartbeats let a Prefect server mark a crashed run; the ephemeral server lives and dies with
-        # this process, and the heartbeat thread (1 s sleeps, joined at the end) adds up to a second per run.
-        updates[PREFECT_FLOWS_HEARTBEAT_FREQUENCY] = None
-        tie_ephemeral_server_to_this_process()
+    environment: dict[str, str] = {}
+    if prefect_server.api_configured():
+        prefect_server.stop_run_server()  # launched by the CLI before the profile could be read
+    else:
+        # No API of the user's: the flow records to this process's own ephemeral server (started
+        # already by `python -m pipeline run`, which launches it before importing this module).
+        server = prefect_server.run_api_server()
         _preload_in_background(settings)
-    with temporary_settings(updates=updates):
+        server.wait_until_healthy(EPHEMERAL_START_TIMEOUT)
+        # Heartbeats let a Prefect server mark a crashed run; this server lives and dies with the
+        # process, and the heartbeat thread (1 s sleeps, joined at the end) adds up to a second per run.
+        updates = {PREFECT_API_URL: server.api_url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+        environment = {"PREFECT_API_URL": server.api_url}  # Dask workers (processes) report there too
+    with temporary_settings(updates=updates), _environment(environment):
         return configured(raw_dir=str(settings.raw_dir), out_dir=str(settings.out_dir),
                           models_dir=str(settings.models_dir), model=settings.model, max_bytes=settings.max_bytes,
                           batch_size=settings.batch_size, workers=settings.workers,

@@ -41,6 +41,11 @@ _FI_SHARE = 0.6
 _identifier = None
 
 
+def warm_up() -> None:
+    """Load the identifier's model now (about 0.6 s), not at the first text."""
+    _classifier()
+
+
 def _classifier():
     global _identifier
     if _identifier is None:

@@ -7,8 +7,8 @@ becomes a served deployment with the file's schedules and parameters, and its
 runs execute in subprocesses of this process, one at a time.
 
 Schedules need Prefect's scheduler service, which only a real Prefect server
-runs: the ephemeral server Prefect starts on demand (what `python -m pipeline
-run` uses) has no scheduler, and `Runner.add_deployment` warns "Cannot schedule
+runs: the ephemeral server (what `python -m pipeline run` starts for itself,
+`pipeline.prefect_server`) has no scheduler, and `Runner.add_deployment` warns "Cannot schedule
 flows on an ephemeral server".  So when no API is configured
 (`PREFECT_API_URL` unset, in the environment or in the active Prefect
 profile), `serve_flows()` starts `prefect server start --host 127.0.0.1` on a
@@ -21,15 +21,10 @@ is stopped afterwards; on Linux it also gets SIGTERM if this process dies.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import datetime as dt
 import logging
 import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -37,10 +32,9 @@ from typing import Any, Iterator
 import yaml
 
 from .errors import ConfigError
+from .prefect_server import LocalServer, healthy
 
 DEFAULT_FLOWS_FILE = Path("flows.yaml")
-SERVER_START_TIMEOUT = 180.0  # seconds; a first start creates and migrates the database
-SERVER_STOP_TIMEOUT = 20.0
 PATH_PARAMETERS = ("raw_dir", "out_dir", "models_dir")
 
 _log = logging.getLogger(__name__)
@@ -142,100 +136,6 @@ def resolve_parameters(spec: DeploymentSpec, overrides: dict[str, Any]) -> dict[
 
 # --------------------------------------------------------------------------- the server
 
-def _free_port(host: str = "127.0.0.1") -> int:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(api_url: str, timeout: float = 2.0) -> bool:
-    import httpx
-
-    try:
-        return httpx.get(f"{api_url.rstrip('/')}/health", timeout=timeout).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    os.setsid()
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(Exception):
-            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
-
-
-class LocalServer:
-    """`prefect server start` on 127.0.0.1 as a child process (its own process group)."""
-
-    def __init__(self, host: str = "127.0.0.1", port: int | None = None, log_path: Path | None = None,
-                 env: dict[str, str] | None = None):
-        self.host = host
-        self.port = port
-        self.env = env  # the server's environment (default: this process's)
-        self.proc: subprocess.Popen | None = None
-        if log_path is None:
-            # In the Prefect home the server uses (`serve` gives it its own), not in /tmp.
-            home = Path((env or os.environ).get("PREFECT_HOME") or Path.home() / ".prefect")
-            home.mkdir(parents=True, exist_ok=True)
-            log_path = home / "server.log"
-        self.log_path = log_path
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def api_url(self) -> str:
-        return f"{self.url}/api"
-
-    def start(self, timeout: float = SERVER_START_TIMEOUT) -> None:
-        for attempt in range(3):  # another process may take the free port before the server binds it
-            self.port = self.port if (attempt == 0 and self.port) else _free_port(self.host)
-            env = dict(os.environ if self.env is None else self.env)
-            env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no phoning home from a local server
-            env.pop("PREFECT_API_URL", None)
-            with open(self.log_path, "ab") as log:
-                self.proc = subprocess.Popen(
-                    [sys.executable, "-m", "prefect", "server", "start", "--host", self.host,
-                     "--port", str(self.port)],
-                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-                    preexec_fn=_die_with_parent, close_fds=True,
-                )
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    break
-                if _healthy(self.api_url):
-                    return
-                time.sleep(0.5)
-            tail = self._log_tail()
-            if self.proc.poll() is not None and "already in use" in tail and attempt < 2:
-                continue
-            self.stop()
-            raise ConfigError(f"the local Prefect server did not start within {timeout:.0f} s "
-                              f"(log: {self.log_path}): {tail.strip().splitlines()[-1] if tail.strip() else 'no output'}")
-
-    def _log_tail(self, n: int = 4000) -> str:
-        try:
-            data = self.log_path.read_bytes()
-        except OSError:
-            return ""
-        return data[-n:].decode(errors="replace")
-
-    def stop(self, timeout: float = SERVER_STOP_TIMEOUT) -> None:
-        proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, sig)  # the server leads its own process group
-            try:
-                proc.wait(wait)
-                return
-            except subprocess.TimeoutExpired:
-                continue
-
-
 def configured_api_url() -> str | None:
     """PREFECT_API_URL from the environment or the active Prefect profile, if any."""
     from prefect.settings import PREFECT_API_URL
@@ -250,7 +150,7 @@ def prefect_api(echo=print) -> Iterator[str]:
 
     url = configured_api_url()
     if url:
-        if not _healthy(url, timeout=10.0):
+        if not healthy(url, timeout=10.0):
             raise ConfigError(f"no Prefect server answers at {url} (PREFECT_API_URL); start it with "
                               "`prefect server start`, or unset PREFECT_API_URL to let `serve` start one")
         echo(f"Using the Prefect server at {url}")

@@ -203,3 +203,18 @@ def test_compound_lemma_final_part_inflects_first_parts_kept(word, upos, expecte
     from pipeline.nlp.analyzer import compound_lemma
 
     assert compound_lemma(word, upos) == expected
+
+
+@pytest.mark.model
+def test_analyzer_load_builds_no_optimizer_and_leaves_torch_dynamo_unimported():
+    code = ("import sys\n"
+            "from pipeline.nlp.analyzer import Analyzer\n"
+            f"nlp = Analyzer({str(REPO / 'models')!r}, 'compact').load()\n"
+            "import stanza.models.common.utils as u, torch\n"
+            "assert nlp.processors['tokenize']._trainer.optimizer is None\n"
+            "print('torch._dynamo' in sys.modules)\n"
+            "model = nlp.processors['tokenize']._trainer.model  # training code gets optimizers again\n"
+            "assert isinstance(u.get_optimizer('adam', model, lr=1e-3), torch.optim.Adam)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines() == ["False"]

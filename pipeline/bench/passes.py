@@ -30,16 +30,14 @@ def quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry calls from an offline box
-    # The ephemeral API server's 20 s start-up limit is too short on a busy 2-core machine.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 def start_prefect_api() -> None:
-    """Start Prefect's ephemeral API server now (a health check), so a timed run does not include it."""
-    from prefect.client.orchestration import get_client
+    """Start the process's Prefect API server for runs now, so a timed run does not include it."""
+    from .. import prefect_server
 
-    with get_client(sync_client=True) as client:
-        client.hello()
+    if not prefect_server.api_configured():
+        prefect_server.run_api_server().wait_until_healthy()
 
 
 def raw_stanza_pass(analyzer, texts: Sequence[str], batch_size: int) -> dict:

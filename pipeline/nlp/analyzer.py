@@ -6,6 +6,7 @@ documents are processed in bulk, never a sentence at a time.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -61,10 +62,12 @@ def _fingerprint(directory: Path) -> str:
 
 @lru_cache(maxsize=1)
 def analyzer_code_version() -> str:
-    """Short hash of the analyzer's own code (this module, `lemmas` and `form_lexicon`): the post-processing that
-    turns Stanza's output into an `Analysis` lives there, so stored analyses are redone when it changes."""
+    """Short hash of the analyzer's own code (this module, `lemmas`, `form_lexicon` and `fullform`): the
+    post-processing that turns Stanza's output into an `Analysis` lives there, so stored analyses are redone
+    when it changes."""
     digest = hashlib.sha256()
-    for path in (Path(__file__), Path(__file__).with_name("lemmas.py"), Path(__file__).with_name("form_lexicon.py")):
+    for name in ("analyzer.py", "lemmas.py", "form_lexicon.py", "fullform.py"):
+        path = Path(__file__).with_name(name)
         digest.update(path.read_bytes())
     return digest.hexdigest()[:6]
 
@@ -340,19 +343,20 @@ class Analyzer:
                 torch.set_num_threads(self._threads)
             log.info("loading Stanza model %s from %s", self.model.name, self.model.directory)
             try:
-                self._pipeline = stanza.Pipeline(
-                    LANG,
-                    dir=str(self.model.directory),
-                    package=self.model.package,
-                    processors=PROCESSORS,
-                    download_method=None,  # never touch the network: the model is local
-                    use_gpu=False,
-                    # The tagger's batches: at most POS_BATCH_TOKENS words at a time (Stanza's default,
-                    # 5,000, costs about 400 MB more at the peak and is not faster here).
-                    pos_batch_maximum_tokens=POS_BATCH_TOKENS,
-                    **self._pretrain_option(),
-                    logging_level="WARN",
-                )
+                with _without_optimizers():
+                    self._pipeline = stanza.Pipeline(
+                        LANG,
+                        dir=str(self.model.directory),
+                        package=self.model.package,
+                        processors=PROCESSORS,
+                        download_method=None,  # never touch the network: the model is local
+                        use_gpu=False,
+                        # The tagger's batches: at most POS_BATCH_TOKENS words at a time (Stanza's default,
+                        # 5,000, costs about 400 MB more at the peak and is not faster here).
+                        pos_batch_maximum_tokens=POS_BATCH_TOKENS,
+                        **self._pretrain_option(),
+                        logging_level="WARN",
+                    )
             except Exception as err:  # a truncated or damaged file: one line, not torch's traceback
                 detail = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
                 raise ModelNotFoundError(
@@ -365,8 +369,8 @@ class Analyzer:
             if self.lexicon:
                 self._forms = FormLexicon.in_model(self.model.directory, LANG)
                 self._seen_tags = load_seen_tags(self.model.directory, LANG)
-                # simplemma reads its Finnish dictionary on first use (about 2 s here): load it
-                # with the model, not in the middle of the first batch.
+                # simplemma's dictionary is opened on first use (0.1 s from its cached trie; the one
+                # build, about 10 s, if the cache is missing): with the model, not in the first batch.
                 lexicon_lemma("talo")
         return self._pipeline
 
@@ -406,6 +410,25 @@ class Analyzer:
 
     def analyze(self, doc_id: str, text: str) -> Analysis:
         return self.analyze_many([(doc_id, text)])[0]
+
+
+@contextlib.contextmanager
+def _without_optimizers():
+    """Build Stanza's processors without their optimizers: the analyzer never trains.
+
+    Each of Stanza's trainers makes an Adam optimizer even to predict, and torch's first
+    optimizer imports torch._dynamo: about 2 s of every process's start-up here (a run, each
+    worker), for an object nothing uses.  Loading is serialised by the analyzer's lock.
+    """
+    from stanza.models.common import utils
+
+    saved = utils.get_optimizer, utils.get_split_optimizer
+    utils.get_optimizer = lambda *args, **kwargs: None
+    utils.get_split_optimizer = lambda *args, **kwargs: {}
+    try:
+        yield
+    finally:
+        utils.get_optimizer, utils.get_split_optimizer = saved
 
 
 def _dictionary_words(pos_dict: dict[str, dict[str, str]]) -> frozenset[str]:

@@ -50,15 +50,15 @@ def lexicon_lemma(word: str, upos: str = "X") -> str | None:
     Only dictionary entries are used, never simplemma's greedy compound
     guessing, which would turn "hyvinvointialueen" into "hyvinvointi".
     """
-    import simplemma
+    from .fullform import lemma_lookup
 
+    lookup = lemma_lookup()
     # A capital at the start of a sentence is not a name: look up the lower-case form first.
     forms = (word, word.lower()) if upos == "PROPN" else (word.lower(), word)
     for form in forms:
-        # low_memory: simplemma's compact backend of the same dictionary, about 55 MB resident
-        # instead of about 400 MB for the plain dict of every form, at well over the lookups/s we need.
-        if simplemma.is_known(form, lang="fi", low_memory=True):
-            return simplemma.lemmatize(form, lang="fi", low_memory=True)
+        lemma = lookup(form)
+        if lemma is not None:
+            return lemma
     return None
 
 
