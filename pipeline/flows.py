@@ -141,11 +141,14 @@ def ingest_strategies(
             raws.extend(read_task(chunk, max_bytes, known_languages))
         readable = sum(1 for r in raws if r.status == "ok")
         progress = _progress(show_progress, readable)
-        extractor = extract.get_extractor()
         work = runner.process_run(
             raws, previous, writer, keys,
             submit=lambda docs: analyze_batch_task.submit(docs, models_dir, model, threads, pool),
-            extract=lambda analysis: invisible.extract_visible(extractor.extract, analysis), batch_size=batch_size,
+            # Built on first use: only documents whose stored analysis is reused under changed rules
+            # are extracted here, and with worker processes this process would otherwise import spaCy
+            # (and, through thinc, torch) for nothing: about 250 MB.
+            extract=lambda analysis: invisible.extract_visible(extract.get_extractor().extract, analysis),
+            batch_size=batch_size,
             in_flight=batches_in_flight(workers),
             now=datetime.now(timezone.utc), advance=progress.advance)
         progress.close()

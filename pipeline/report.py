@@ -316,9 +316,9 @@ def warm_up() -> None:
 
 def rule_descriptions() -> dict[str, str]:
     """Rule id → the comment its rule file gives (why the rule exists), for the report's rule links."""
-    from .extract.rules import default_rules
+    from .extract.rules import rule_comments
 
-    return {**{rule.id: rule.comment for rule in default_rules().cues},
+    return {**dict(rule_comments()),
             "review": "added or corrected by a reviewer (pipeline review)"}
 
 

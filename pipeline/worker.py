@@ -15,17 +15,31 @@ from .nlp import analyzer as nlp
 from .types import DocumentResult, RawDocument
 
 
+_INIT_ERROR: Exception | None = None  # why this worker process could not set up, for its first batch to raise
+
+
 def init_worker(models_dir: str, model_choice: str, threads: int) -> None:
-    """Runs once per worker process: cap torch threads, build the Stanza pipeline and the matcher."""
+    """Runs once per worker process: cap torch threads, build the Stanza pipeline and the matcher.
+
+    A failure (a damaged model, a bad rule file) is kept and raised by the first batch, so that the
+    run ends with its one-line reason; raised here, it would only break the pool ("a child process
+    terminated abruptly") and print a traceback.
+    """
+    global _INIT_ERROR
     # Before torch starts its OpenMP pool: more threads than this worker's share of the cores only contend.
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
-    nlp.get_analyzer(models_dir, model_choice, threads).load()
-    extract.get_extractor()
+    try:
+        nlp.get_analyzer(models_dir, model_choice, threads).load()
+        extract.get_extractor()
+    except Exception as err:  # noqa: BLE001 - re-raised, unchanged, with the first batch
+        _INIT_ERROR = err
 
 
 def analyze_and_extract(docs: list[RawDocument], models_dir: str, model_choice: str,
                         threads: int | None) -> list[DocumentResult]:
     """The NLP analysis and the extraction of one batch, in the process that runs it."""
+    if _INIT_ERROR is not None:
+        raise _INIT_ERROR
     # The model and the rules see the text without invisible characters; offsets index the text as read.
     analyses = invisible.analyze_texts(nlp.get_analyzer(models_dir, model_choice, threads).analyze_many,
                                        [(d.doc_id, d.text or "") for d in docs])

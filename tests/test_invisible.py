@@ -62,3 +62,14 @@ def test_analyze_and_extract_invisible_character_in_cue_word_still_extracted(tex
     assert result.extractions, "the cue word must be found despite the invisible character"
     assert all(e.text == text[e.start:e.end] for e in result.extractions)
     assert result.analysis is not None and all(t.text == text[t.start:t.end] for t in result.analysis.tokens)
+
+
+def test_analyze_and_extract_worker_that_could_not_set_up_raises_its_reason(tmp_path, monkeypatch):
+    from pipeline.errors import ModelNotFoundError
+
+    monkeypatch.setattr(worker, "_INIT_ERROR", None)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    worker.init_worker(str(tmp_path / "no-models"), "auto", 1)  # a worker process's initializer: must not raise
+    raw = RawDocument("d", "d.txt", "x", "ok", text="Arvomme ovat rohkeus.", language="fi")
+    with pytest.raises(ModelNotFoundError, match="no-models"):
+        worker.analyze_and_extract([raw], str(tmp_path / "no-models"), "auto", 1)

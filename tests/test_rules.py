@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from pipeline.errors import RuleError
-from pipeline.extract.rules import RULES_DIR, load_rules
+from pipeline.extract.rules import RULES_DIR, load_rules, rule_comments
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -104,3 +109,21 @@ def test_rules_fingerprint_equals_loaded_version_and_follows_rule_files(rules_co
     path = rules_copy / "concepts.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
     assert rules_fingerprint(rules_copy) == load_rules(rules_copy).version
+
+
+def test_rule_comments_match_loaded_rules_and_need_no_spacy():
+    code = ("import sys\n"
+            "from pipeline.extract.rules import rule_comments\n"
+            "print(len(rule_comments()), 'spacy' in sys.modules, 'torch' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rules = load_rules(RULES_DIR)
+    assert done.stdout.split() == [str(len(rules.cues)), "False", "False"]
+    assert dict(rule_comments()) == {rule.id: rule.comment for rule in rules.cues}
+
+
+def test_rule_comments_rule_without_comment_fails_naming_it(rules_copy):
+    _append_cue(rules_copy, "\n- id: silent.rule\n  field: goal\n"
+                "  pattern: [{LEMMA: tavoite}]\n  takes: [colon]\n")
+    with pytest.raises(RuleError, match=r"rule silent.rule: add a short comment"):
+        rule_comments(rules_copy)

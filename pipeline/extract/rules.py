@@ -196,13 +196,28 @@ def rules_fingerprint(rules_dir: Path | str | None = None) -> str:
     return _version(_rule_files(rules_dir).values())
 
 
+def _cue_rules(path: Path) -> tuple[CueRule, ...]:
+    """The cue rules of a file, each checked, their patterns not yet compiled."""
+    raw_cues = _load_yaml(path)
+    if not isinstance(raw_cues, list):
+        raise RuleError(f"{path.name}: must be a list of rules")
+    seen: set = set()
+    return tuple(_validate_cue(path, r, seen) for r in raw_cues)
+
+
+@lru_cache(maxsize=4)
+def rule_comments(rules_dir: Path | str | None = None) -> tuple[tuple[str, str], ...]:
+    """(rule id, its comment) for every cue rule, read without compiling the patterns.
+
+    For the report's rule links: compiling them needs spaCy (and, through thinc, torch), which
+    a flow whose analysis runs in worker processes does not otherwise import.
+    """
+    return tuple((rule.id, rule.comment) for rule in _cue_rules(_rule_files(rules_dir)["cues"]))
+
+
 def load_rules(rules_dir: Path | str | None = None) -> RuleSet:
     files = _rule_files(rules_dir)
-    raw_cues = _load_yaml(files["cues"])
-    if not isinstance(raw_cues, list):
-        raise RuleError(f"{files['cues'].name}: must be a list of rules")
-    seen: set = set()
-    cues = tuple(_validate_cue(files["cues"], r, seen) for r in raw_cues)
+    cues = _cue_rules(files["cues"])
     validate_patterns(cues, files["cues"])
     raw_concepts = _load_yaml(files["concepts"])
     concepts = _validate_concepts(files["concepts"], raw_concepts)
