@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import os
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import nullcontext
@@ -271,31 +270,15 @@ def _preload_in_background(settings: RunSettings) -> None:
     threading.Thread(target=load, name="preload", daemon=True).start()
 
 
-@contextlib.contextmanager
-def _environment(values: dict[str, str]):
-    """Set environment variables for the duration of the block (for child processes), then restore them."""
-    previous = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def run_pipeline(settings: RunSettings) -> dict:
     """Run the flow once with the chosen task runner; returns the run summary."""
-    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY
 
     settings = preflight(settings)
 
     configured = ingest_strategies.with_options(task_runner=task_runner_for(settings))
-    updates: dict = {}
-    environment: dict[str, str] = {}
-    if prefect_server.api_configured():
+    api: contextlib.AbstractContextManager = nullcontext()
+    if prefect_server.configured_api_url():
         prefect_server.stop_run_server()  # launched by the CLI before the profile could be read
     else:
         # No API of the user's: the flow records to this process's own ephemeral server (started
@@ -305,9 +288,9 @@ def run_pipeline(settings: RunSettings) -> dict:
         server.wait_until_healthy(EPHEMERAL_START_TIMEOUT)
         # Heartbeats let a Prefect server mark a crashed run; this server lives and dies with the
         # process, and the heartbeat thread (1 s sleeps, joined at the end) adds up to a second per run.
-        updates = {PREFECT_API_URL: server.api_url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
-        environment = {"PREFECT_API_URL": server.api_url}  # Dask workers (processes) report there too
-    with temporary_settings(updates=updates), _environment(environment):
+        # Dask workers (processes) report there too, through the environment.
+        api = prefect_server.using_api(server.api_url, {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+    with api:
         return configured(raw_dir=str(settings.raw_dir), out_dir=str(settings.out_dir),
                           models_dir=str(settings.models_dir), model=settings.model, max_bytes=settings.max_bytes,
                           batch_size=settings.batch_size, workers=settings.workers,

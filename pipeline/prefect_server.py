@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Iterator
 
 from .errors import ConfigError
 
@@ -217,10 +218,26 @@ def stop_run_server() -> None:
         _RUN_SERVER.stop(timeout=5.0)
 
 
-def api_configured() -> bool:
-    """Whether runs report to a Prefect API of the user's (PREFECT_API_URL, in the environment or profile)."""
-    if os.environ.get("PREFECT_API_URL"):
-        return True
-    from prefect.settings import get_current_settings
+def configured_api_url() -> str | None:
+    """PREFECT_API_URL from the environment or the active Prefect profile, if any."""
+    from prefect.settings import PREFECT_API_URL
 
-    return get_current_settings().api.url is not None
+    return PREFECT_API_URL.value() or None
+
+
+@contextlib.contextmanager
+def using_api(api_url: str, settings: dict | None = None) -> Iterator[str]:
+    """Point Prefect at `api_url` for the block, in this process (its settings, with any other
+    `settings` updates) and in the processes it starts (PREFECT_API_URL); then restore both."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    previous = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = api_url
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: api_url, **(settings or {})}):
+            yield api_url
+    finally:
+        if previous is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = previous

@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import os
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +31,7 @@ from typing import Any, Iterator
 import yaml
 
 from .errors import ConfigError
-from .prefect_server import LocalServer, healthy
+from .prefect_server import LocalServer, configured_api_url, healthy, using_api
 
 DEFAULT_FLOWS_FILE = Path("flows.yaml")
 PATH_PARAMETERS = ("raw_dir", "out_dir", "models_dir")
@@ -136,18 +135,9 @@ def resolve_parameters(spec: DeploymentSpec, overrides: dict[str, Any]) -> dict[
 
 # --------------------------------------------------------------------------- the server
 
-def configured_api_url() -> str | None:
-    """PREFECT_API_URL from the environment or the active Prefect profile, if any."""
-    from prefect.settings import PREFECT_API_URL
-
-    return PREFECT_API_URL.value() or None
-
-
 @contextlib.contextmanager
 def prefect_api(echo=print) -> Iterator[str]:
     """Yield the API URL to serve against: the configured one, or a local server started here."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
     url = configured_api_url()
     if url:
         if not healthy(url, timeout=10.0):
@@ -159,18 +149,12 @@ def prefect_api(echo=print) -> Iterator[str]:
     server = LocalServer()
     echo("Starting a local Prefect server on 127.0.0.1 …")
     server.start()
-    previous = os.environ.get("PREFECT_API_URL")
     assert server.proc is not None  # start() returned: the server process runs
     try:
         echo(f"Prefect server (pid {server.proc.pid}) at {server.api_url}; UI: {server.url} ; log: {server.log_path}")
-        os.environ["PREFECT_API_URL"] = server.api_url  # for the flow-run subprocesses
-        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        with using_api(server.api_url):  # the flow-run subprocesses read it from the environment
             yield server.api_url
     finally:
-        if previous is None:
-            os.environ.pop("PREFECT_API_URL", None)
-        else:
-            os.environ["PREFECT_API_URL"] = previous
         echo("Stopping the local Prefect server …")
         server.stop()
 

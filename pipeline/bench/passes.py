@@ -36,7 +36,7 @@ def start_prefect_api() -> None:
     """Start the process's Prefect API server for runs now, so a timed run does not include it."""
     from .. import prefect_server
 
-    if not prefect_server.api_configured():
+    if not prefect_server.configured_api_url():
         prefect_server.run_api_server().wait_until_healthy()
 
 

@@ -58,16 +58,14 @@ def ensure_cache(target: Path | None = None) -> Path | None:
     try:
         done = subprocess.run([sys.executable, "-m", __name__, str(target)], capture_output=True, text=True,
                               timeout=BUILD_TIMEOUT_S)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        log.warning("cannot build simplemma's dictionary cache in %s (%s); using its slower in-memory index",
-                    target.parent, err)
-        return None
-    if done.returncode != 0 or not target.is_file():
         reason = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-        log.warning("cannot build simplemma's dictionary cache in %s (%s); using its slower in-memory index",
-                    target.parent, reason[:200])
-        return None
-    return target
+    except (OSError, subprocess.TimeoutExpired) as err:
+        reason = str(err)
+    if target.is_file():
+        return target
+    log.warning("cannot build simplemma's dictionary cache in %s (%s); using its slower in-memory index",
+                target.parent, reason[:200])
+    return None
 
 
 @lru_cache(maxsize=1)
