@@ -38,3 +38,20 @@ def test_fullform_ensure_cache_unwritable_folder_warns_in_one_line_and_returns_n
         assert fullform.ensure_cache(blocker / "cache" / "fi.dic") is None
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "slower in-memory index" in warnings[0] and "\n" not in warnings[0]
+
+
+@pytest.mark.slow
+def test_fullform_install_command_missing_cache_builds_trie_in_users_cache_folder(tmp_path):
+    # What `make install` runs on a fresh machine: the module as a script, which builds the trie
+    # in a child process of its own (the cache folder comes from XDG_CACHE_HOME, as platformdirs reads it).
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "pipeline.nlp.fullform"], env=env, capture_output=True,
+                          text=True, timeout=fullform.BUILD_TIMEOUT_S)
+    assert done.returncode == 0, done.stderr
+    built = list(tmp_path.glob("simplemma/marisa_trie/*/fi.dic"))
+    assert len(built) == 1 and built[0].stat().st_size > 1_000_000, done.stderr
+    assert "slower in-memory index" not in done.stderr
