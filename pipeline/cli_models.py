@@ -29,9 +29,10 @@ def models_train(
     tagger_pretrain_words: int = typer.Option(_TRAIN.tagger_pretrain_words, help="Words in the tagger's pretrained vectors (spaCy's floret vectors, training-time dependency); 0: none."),
     tagger_pretrain_dim: int = typer.Option(_TRAIN.tagger_pretrain_dim, help="Their dimensions after PCA."),
     lemma_batch_size: int = typer.Option(_TRAIN.lemma_batch_size),
-    stages: str = typer.Option("tokenize,pos,lemma,lexicon", help="Comma-separated stages to (re)train; others are kept. "
+    stages: str = typer.Option("tokenize,pos,lemma,lexicon,refiner", help="Comma-separated stages to (re)train; others are kept. "
                                "lemma-dict rebuilds only the lemmatizer's dictionary (done after lemma anyway); "
-                               "lexicon bakes the morphological analyser's lexicon (needs pip install '.[train]')."),
+                               "lexicon bakes the morphological analyser's lexicon; refiner trains the tag refiner "
+                               "on spaCy-tagged TDT train text (both need pip install '.[train]')."),
     seed: int = typer.Option(_TRAIN.seed),
     ftb: str = typer.Option(_TRAIN.ftb, help="FTB in the tagger/lemmatizer data: harmonise (to TDT conventions), drop or raw."),
     tokenizer_tdt_train_text: bool = typer.Option(_TRAIN.tokenizer_tdt_train_text, help="Add the detokenised TDT train documents (Turku NER corpus) to the tokenizer data."),

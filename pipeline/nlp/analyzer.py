@@ -19,6 +19,7 @@ from typing import Any, Iterable, Sequence
 from ..errors import ConfigError, ModelNotFoundError
 from ..types import Analysis, Sentence, Token
 from .form_lexicon import FILE_NAME as LEXICON_FILE, SEEN_TAGS_FILE, FormLexicon, load_seen_tags
+from .tag_refiner import FILE_NAME as REFINER_FILE, TaggedWord, TagRefiner
 from .lemmas import (clean_lemma, compound_lemma, compound_lemma_from, is_degenerate_lemma,  # noqa: F401  (re-exported)
                      case_like_word, fallback_lemma, hyphen_compound_lemma, lexicon_choice, lexicon_lemma,
                      suffix_stems)
@@ -50,7 +51,8 @@ def _fingerprint(directory: Path) -> str:
     digest = hashlib.sha256()
     # The weights and the lexicon files, not the card: editing MODEL_CARD.json changes no analysis.
     for path in sorted([*directory.rglob("*.pt"), *directory.rglob(f"lexicon/{LEXICON_FILE}"),
-                        *directory.rglob(f"lexicon/{SEEN_TAGS_FILE}")]):
+                        *directory.rglob(f"lexicon/{SEEN_TAGS_FILE}"),
+                        *directory.rglob(f"pos/{REFINER_FILE}")]):
         stat = path.stat()
         digest.update(f"{path.relative_to(directory)}:{stat.st_size}".encode())
         with path.open("rb") as fh:  # head and tail: cheap and changes with any retraining
@@ -66,7 +68,7 @@ def analyzer_code_version() -> str:
     post-processing that turns Stanza's output into an `Analysis` lives there, so stored analyses are redone
     when it changes."""
     digest = hashlib.sha256()
-    for name in ("analyzer.py", "lemmas.py", "form_lexicon.py", "fullform.py"):
+    for name in ("analyzer.py", "lemmas.py", "form_lexicon.py", "fullform.py", "tag_refiner.py"):
         path = Path(__file__).with_name(name)
         digest.update(path.read_bytes())
     return digest.hexdigest()[:6]
@@ -183,6 +185,7 @@ class Analyzer:
         self._known: frozenset[str] = frozenset()
         self._forms: FormLexicon | None = None  # the analyser's lexicon baked into the model, if it has one
         self._seen_tags: dict[str, tuple[str, ...]] = {}  # frequent training words' tags, most frequent first
+        self._refiner: TagRefiner | None = None  # the CRF's second opinion on tags, if the model has one
 
     @property
     def model_name(self) -> str:
@@ -246,30 +249,20 @@ class Analyzer:
         return (full_form,) if full_form else ()
 
     def corrected_tag(self, word: str, upos: str | None) -> str | None:
-        """The tagger's tag, unless the training data or the analyser rules it out.
-
-        A word the training data had at least twice keeps to the tags it had there (its most
-        frequent one replaces another): the tagger learned TDT's own conventions for those
-        ("vuonna" NOUN where the analyser says ADV).  Any other word keeps to the analyser's
-        tags, for open-class predictions only; a predicted name is left alone (the analyser
-        does not list most names).  On the holdout, extending that from unseen words to words
-        seen once changed 6 tags, 5 of them to the right one and none away from it.
-        """
-        seen = self._seen_tags.get(word.lower())
-        if seen:
-            return upos if upos in seen else seen[0]
-        correctable = upos in CORRECTABLE_TAGS or upos == "PROPN" and word[:1].islower()  # "alko" is no name
-        if self._forms is None or not correctable:
-            return upos
-        allowed = self._forms.tags(word)
-        return allowed[0] if allowed and upos not in allowed else upos
+        """The tagger's tag, unless the training data or the analyser rules it out (see `correct_tag`)."""
+        return correct_tag(word, upos, self._seen_tags, self._forms)
 
     def _correct_tags(self, docs) -> None:
+        """Tags after `corrected_tag`, then the tag refiner's confident changes (see tag_refiner)."""
         for sdoc in docs:
             for sentence in sdoc.sentences:
-                for word in sentence.words:
-                    if word.text:
-                        word.upos = self.corrected_tag(word.text, word.upos)
+                words = [word for word in sentence.words if word.text]
+                tagged = [TaggedWord(word.text, word.upos or "X", self.corrected_tag(word.text, word.upos) or "X",
+                                     self._forms.tags(word.text) if self._forms is not None else (),
+                                     self._seen_tags.get(word.text.lower(), ())) for word in words]
+                tags = self._refiner.refine(tagged) if self._refiner is not None else [t.tag for t in tagged]
+                for word, tag in zip(words, tags):
+                    word.upos = tag
 
     def lemma_for(self, word: str, lemma: str | None, upos: str) -> str:
         """The final lemma: Stanza's, or for a word its lemmatizer never saw, the lexicon's; then cleaned."""
@@ -369,6 +362,7 @@ class Analyzer:
             if self.lexicon:
                 self._forms = FormLexicon.in_model(self.model.directory, LANG)
                 self._seen_tags = load_seen_tags(self.model.directory, LANG)
+                self._refiner = TagRefiner.in_model(self.model.directory, LANG)
                 # simplemma's dictionary is opened on first use (0.1 s from its cached trie; the one
                 # build, about 10 s, if the cache is missing): with the model, not in the first batch.
                 lexicon_lemma("talo")
@@ -410,6 +404,27 @@ class Analyzer:
 
     def analyze(self, doc_id: str, text: str) -> Analysis:
         return self.analyze_many([(doc_id, text)])[0]
+
+
+def correct_tag(word: str, upos: str | None, seen_tags: dict[str, tuple[str, ...]],
+                forms: FormLexicon | None) -> str | None:
+    """The tagger's tag, unless the training data or the analyser rules it out.
+
+    A word the training data had at least twice keeps to the tags it had there (its most
+    frequent one replaces another): the tagger learned TDT's own conventions for those
+    ("vuonna" NOUN where the analyser says ADV).  Any other word keeps to the analyser's
+    tags, for open-class predictions only; a predicted name is left alone (the analyser
+    does not list most names).  On the holdout, extending that from unseen words to words
+    seen once changed 6 tags, 5 of them to the right one and none away from it.
+    """
+    seen = seen_tags.get(word.lower())
+    if seen:
+        return upos if upos in seen else seen[0]
+    correctable = upos in CORRECTABLE_TAGS or upos == "PROPN" and word[:1].islower()  # "alko" is no name
+    if forms is None or not correctable:
+        return upos
+    allowed = forms.tags(word)
+    return allowed[0] if allowed and upos not in allowed else upos
 
 
 @contextlib.contextmanager

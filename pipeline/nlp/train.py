@@ -47,6 +47,13 @@ PRETRAIN_LICENCES = {
                                     "TurkuONE (CC BY-SA 4.0)",
     "wordfreq": LEXICON_LICENCES["wordfreq"],
 }
+# The tag refiner (stage "refiner") learns from this model's tags of the TDT train documents.
+REFINER_LICENCES = {
+    "spacy-fi-experimental-web-md": PRETRAIN_LICENCES["spacy-fi-experimental-web-md"].replace(
+        "its floret vectors, exported over a word list and reduced by PCA", "its tagger's UPOS of the TDT train "
+        "documents' tokens, the tag refiner's training labels"),
+    "python-crfsuite": "MIT (python-crfsuite 0.9.12; CRFsuite, BSD), the refiner's trainer and run-time reader",
+}
 PACKAGE = "compact"
 LANG = "fi"
 
@@ -294,6 +301,58 @@ def build_lexicon(ud_root: Path, path: Path, settings: TrainSettings) -> dict:
     return summary
 
 
+def build_refiner(ud_root: Path, model_dir: Path) -> dict:
+    """Stage "refiner": train the tag refiner (see tag_refiner) on the TDT train documents' tokens.
+
+    Features come from `model_dir`'s own tagger, tag corrections, form lexicon and seen tags, run on
+    the documents' gold tokens as at run time; labels are spaCy's Finnish tagger's tags (silver: it
+    was trained on these documents).  TDT test is never read.
+    """
+    import stanza
+
+    from . import traindata as td
+    from .analyzer import POS_BATCH_TOKENS, correct_tag
+    from .form_lexicon import FormLexicon, load_seen_tags
+    from .prepare import silver_tag
+    from .tag_refiner import FILE_NAME, TaggedWord, train_refiner
+
+    missing = [name for name in ("spacy_fi_experimental_web_md", "pycrfsuite") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise RuntimeError(f"stage refiner needs {', '.join(missing)}: pip install '.[train]'")
+    started = time.time()
+    source = ud_root / TDT_TRAIN_TOKENS
+    documents = td.read_ner_documents(source.read_text(encoding="utf-8"))
+    sentences = [sentence for document in documents for sentence in document]
+    t0 = time.time()
+    labels = [[cols[3] for cols in td.word_rows(block)] for block in silver_tag(documents)]
+    log.info("refiner: %d sentences tagged by spaCy in %.0f s", len(labels), time.time() - t0)
+    pretrain = model_dir / LANG / "pretrain" / f"{PACKAGE}.pt"
+    nlp = stanza.Pipeline(LANG, dir=str(model_dir), package=PACKAGE, processors="tokenize,pos",
+                          tokenize_pretokenized=True, download_method=None, use_gpu=False,
+                          pos_batch_maximum_tokens=POS_BATCH_TOKENS, logging_level="WARN",
+                          **({"pos_pretrain_path": str(pretrain)} if pretrain.is_file() else {}))
+    forms = FormLexicon.in_model(model_dir, LANG)
+    seen = load_seen_tags(model_dir, LANG)
+    t0 = time.time()
+    tagged = [[TaggedWord(w.text, w.upos or "X", correct_tag(w.text, w.upos, seen, forms) or "X",
+                          forms.tags(w.text) if forms is not None else (), seen.get(w.text.lower(), ()))
+               for w in sentence.words] for sentence in nlp(sentences).sentences]
+    log.info("refiner: our tagger on the same tokens in %.0f s", time.time() - t0)
+    t0 = time.time()
+    summary = train_refiner(tagged, labels, model_dir / LANG / "pos" / FILE_NAME)
+    log.info("refiner: trained in %.0f s: %s", time.time() - t0, summary)
+    return {**summary, "features_from": "this model's tagger, tag corrections, form lexicon and seen tags",
+            "labels": "spacy-fi-experimental-web-md 0.15.0 UPOS (tagger + morphologizer) of the gold tokens",
+            "training_data": {TDT_TRAIN_TOKENS: _sha256_file(source)},
+            "seconds": round(time.time() - started)}
+
+
+def _sha256_file(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def build_tagger_pretrain(ud_root: Path, path: Path, settings: TrainSettings) -> dict:
     """The tagger's pretrained vectors (see build_pretrain), over the training forms and the TDT train tokens."""
     from . import traindata as td
@@ -357,8 +416,10 @@ def write_resources(model_dir: Path) -> None:
     (model_dir / "resources.json").write_text(json.dumps(resources, indent=2), encoding="utf-8")
 
 
-def train_all(ud_root: Path, model_dir: Path, settings: TrainSettings,
-              stages=("tokenize", "pos", "lemma", "lexicon")) -> Path:
+DEFAULT_STAGES = ("tokenize", "pos", "lemma", "lexicon", "refiner")
+
+
+def train_all(ud_root: Path, model_dir: Path, settings: TrainSettings, stages=DEFAULT_STAGES) -> Path:
     """Train every stage into a fresh folder and swap it in at the end (no half-written model)."""
     ud_root = ud_root.resolve()
     missing = [rel for rel in TRAINING_FILES if not (ud_root / rel).is_file()]
@@ -414,6 +475,14 @@ def _train_in_staging(ud_root: Path, model_dir: Path, staging: Path, settings: T
     current_lexicon = model_dir / LANG / "lexicon" / LEXICON_FILE
     if "lexicon" not in stages and current_lexicon.exists():
         shutil.copytree(current_lexicon.parent, lexicon_path.parent, dirs_exist_ok=True)
+    from .tag_refiner import FILE_NAME as REFINER_FILE
+
+    current_refiner = model_dir / LANG / "pos" / REFINER_FILE
+    if "refiner" not in stages and current_refiner.exists():
+        if {"pos", "pos-finetune", "lexicon"} & set(stages):
+            log.warning("the kept tag refiner learned from the previous tagger and lexicon: retrain it "
+                        "(--stages ...,refiner)")
+        shutil.copy2(current_refiner, staging / LANG / "pos" / REFINER_FILE)
     # Each stage trains in its own process, one per core at most; the
     # lemmatizer is the longest, so it starts first.
     t0 = time.time()
@@ -442,6 +511,7 @@ def _train_in_staging(ud_root: Path, model_dir: Path, staging: Path, settings: T
         extra.unlink()
     shutil.rmtree(work)
     write_resources(staging)
+    refiner = build_refiner(ud_root, staging) if "refiner" in stages else None
     previous_card = {}
     if (model_dir / "MODEL_CARD.json").exists():
         previous_card = json.loads((model_dir / "MODEL_CARD.json").read_text(encoding="utf-8"))
@@ -461,6 +531,8 @@ def _train_in_staging(ud_root: Path, model_dir: Path, staging: Path, settings: T
                                                           else "on the kept seq2seq model (stage lemma-dict)"}
     if lexicon is not None:
         history["lexicon"] = {**lexicon, "device": _training_device()}
+    if refiner is not None:
+        history["refiner"] = {**refiner, "device": _training_device()}
     if pretrain is not None:
         history.setdefault("pos", {})["pretrained_vectors"] = pretrain
     elif "pos" in stages:
@@ -480,7 +552,8 @@ def _train_in_staging(ud_root: Path, model_dir: Path, staging: Path, settings: T
         "excluded": "UD_Finnish-TDT/fi_tdt-ud-test.conllu (evaluation only)",
         "pretrained_embeddings": history.get("pos", {}).get("pretrained_vectors", "none (--no_pretrain)"),
         "licences": {**LICENCES, **(LEXICON_LICENCES if "lexicon" in history else {}),
-                     **(PRETRAIN_LICENCES if isinstance(history.get("pos", {}).get("pretrained_vectors"), dict) else {})},
+                     **(PRETRAIN_LICENCES if isinstance(history.get("pos", {}).get("pretrained_vectors"), dict) else {}),
+                     **(REFINER_LICENCES if "refiner" in history else {})},
         # Each run appends its command, so the card lists how every kept stage was made.
         "reproduce": _as_list(previous_card.get("reproduce")) + [_command_line()],
         "attribution": "Trained on Universal Dependencies Finnish treebanks (TDT, OOD, PUD, FTB) and the "
