@@ -24,7 +24,7 @@ from pathlib import Path
 FILE_NAME = "refiner.crfsuite"
 # A changed tag needs this marginal probability.  Holdout (2,610 tokens) and 1,779 held-out TDT-train
 # sentences (17,789 tokens, against silver tags), tokens right beyond the corrected tags:
-# 0.0: -16/+359, 0.9: +4/+309, 0.95: +7/+267, 0.98: +7/+197.
+# 0.0: -15/+359, 0.9: +4/+309, 0.95: +7/+267, 0.98: +7/+197.
 CONFIDENCE = 0.95
 # CRFsuite's L-BFGS settings: L1 keeps the model small (about 1.3 MB), L2 as CRFsuite suggests.
 TRAINING_PARAMS = {"c1": 0.1, "c2": 0.01, "max_iterations": 150, "feature.possible_transitions": True}
