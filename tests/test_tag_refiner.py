@@ -80,3 +80,24 @@ def test_analyzer_shipped_model_has_a_refiner_and_model_name_follows_it(tmp_path
     before = locate_model(tmp_path, "compact").fingerprint
     (copy / "fi" / "pos" / "refiner.crfsuite").write_bytes(b"retrained")
     assert locate_model(tmp_path, "compact").fingerprint != before
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("sosiaali-", True), ("-palveluja", True), ("EU-", True), ("-", False), ("--", False), ("-5", False),
+    ("sote-uudistus", False), ("Keski-Pohjanmaa", False),
+])
+def test_tag_refiner_is_compound_half_suspended_compound_halves_only(word, expected):
+    from pipeline.nlp.tag_refiner import is_compound_half
+
+    assert is_compound_half(word) is expected
+
+
+def test_tag_refiner_suspended_compound_half_keeps_its_tag_even_when_crf_is_sure(tmp_path):
+    # The silver labels make many "data-" halves PROPN; the treebanks tag them NOUN.
+    sentence = [_word("data-", "NOUN"), _word("ja", "CCONJ"), _word("tietopalvelut", "NOUN")]
+    path = tmp_path / "refiner.crfsuite"
+    train_refiner([sentence] * 40, [["PROPN", "CCONJ", "NOUN"]] * 40, path)
+    assert TagRefiner(path).refine(sentence) == ["NOUN", "CCONJ", "NOUN"]
+    renamed = [_word("Data", "NOUN"), *sentence[1:]]  # the same CRF, a whole word: its change goes through
+    train_refiner([renamed] * 40, [["PROPN", "CCONJ", "NOUN"]] * 40, path)
+    assert TagRefiner(path).refine(renamed) == ["PROPN", "CCONJ", "NOUN"]

@@ -41,6 +41,12 @@ class TaggedWord:
     seen_tags: tuple[str, ...]  # the tags the training sentences gave it (words seen at least twice)
 
 
+def is_compound_half(word: str) -> bool:
+    """A half of a suspended compound: "sosiaali-" (ja terveyspalvelut), (sosiaali- ja) "-terveyspalvelut"."""
+    return len(word) > 1 and word[:1] + word[-1:] != "--" and (word.endswith("-") or word.startswith("-")) \
+        and any(ch.isalpha() for ch in word)
+
+
 def shape(word: str) -> str:
     """A coarse spelling class: handle/hashtag, URL, digits, punctuation, capitals, title case, lower case."""
     if word[:1] in "@#" and len(word) > 1:
@@ -107,13 +113,18 @@ class TagRefiner:
         return cls(path) if path.is_file() else None
 
     def refine(self, sentence: Sequence[TaggedWord]) -> list[str]:
-        """Each word's tag: the CRF's where it differs and is confident enough, else `word.tag`."""
+        """Each word's tag: the CRF's where it differs and is confident enough, else `word.tag`.
+
+        Halves of suspended compounds keep theirs: spaCy's tags, the refiner's labels, make half of
+        them PROPN (199 of 447 in the TDT train documents), where TDT dev, OOD and PUD tag 177 of 182 NOUN.
+        """
         if not sentence:
             return []
         tagger = self._tagger  # one CRFsuite tagger: callers serialise (one analyzer per thread/process)
         tagger.set(features(sentence))
         best = tagger.tag()
-        return [label if label != word.tag and tagger.marginal(label, i) >= self.confidence else word.tag
+        return [label if label != word.tag and tagger.marginal(label, i) >= self.confidence
+                and not is_compound_half(word.text) else word.tag
                 for i, (word, label) in enumerate(zip(sentence, best))]
 
 
