@@ -257,9 +257,7 @@ class Analyzer:
         for sdoc in docs:
             for sentence in sdoc.sentences:
                 words = [word for word in sentence.words if word.text]
-                tagged = [TaggedWord(word.text, word.upos or "X", self.corrected_tag(word.text, word.upos) or "X",
-                                     self._forms.tags(word.text) if self._forms is not None else (),
-                                     self._seen_tags.get(word.text.lower(), ())) for word in words]
+                tagged = tagged_words(words, self._seen_tags, self._forms)
                 tags = self._refiner.refine(tagged) if self._refiner is not None else [t.tag for t in tagged]
                 for word, tag in zip(words, tags):
                     word.upos = tag
@@ -425,6 +423,13 @@ def correct_tag(word: str, upos: str | None, seen_tags: dict[str, tuple[str, ...
         return upos
     allowed = forms.tags(word)
     return allowed[0] if allowed and upos not in allowed else upos
+
+
+def tagged_words(words, seen_tags: dict[str, tuple[str, ...]], forms: FormLexicon | None) -> list[TaggedWord]:
+    """Stanza words as the tag refiner sees them (run time and its training alike)."""
+    return [TaggedWord(w.text, w.upos or "X", correct_tag(w.text, w.upos, seen_tags, forms) or "X",
+                       forms.tags(w.text) if forms is not None else (), seen_tags.get(w.text.lower(), ()))
+            for w in words]
 
 
 @contextlib.contextmanager

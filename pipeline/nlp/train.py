@@ -311,10 +311,10 @@ def build_refiner(ud_root: Path, model_dir: Path) -> dict:
     import stanza
 
     from . import traindata as td
-    from .analyzer import POS_BATCH_TOKENS, correct_tag
+    from .analyzer import POS_BATCH_TOKENS, tagged_words
     from .form_lexicon import FormLexicon, load_seen_tags
     from .prepare import silver_tag
-    from .tag_refiner import FILE_NAME, TaggedWord, train_refiner
+    from .tag_refiner import FILE_NAME, train_refiner
 
     missing = [name for name in ("spacy_fi_experimental_web_md", "pycrfsuite") if importlib.util.find_spec(name) is None]
     if missing:
@@ -334,9 +334,7 @@ def build_refiner(ud_root: Path, model_dir: Path) -> dict:
     forms = FormLexicon.in_model(model_dir, LANG)
     seen = load_seen_tags(model_dir, LANG)
     t0 = time.time()
-    tagged = [[TaggedWord(w.text, w.upos or "X", correct_tag(w.text, w.upos, seen, forms) or "X",
-                          forms.tags(w.text) if forms is not None else (), seen.get(w.text.lower(), ()))
-               for w in sentence.words] for sentence in nlp(sentences).sentences]
+    tagged = [tagged_words(sentence.words, seen, forms) for sentence in nlp(sentences).sentences]
     log.info("refiner: our tagger on the same tokens in %.0f s", time.time() - t0)
     t0 = time.time()
     summary = train_refiner(tagged, labels, model_dir / LANG / "pos" / FILE_NAME)
