@@ -111,6 +111,9 @@ def serve_child(args: dict) -> None:
         from ..nlp import analyzer as nlp
 
         texts = finnish_texts(args["raw_dir"])
+        if "part" in args:  # one of n processes sharing the texts: every n-th, from the k-th
+            k, n = args["part"]
+            texts = texts[k::n]
         analyzer = nlp.get_analyzer(args["models_dir"], args["model"], args["threads"])
         load_s, _ = timed(analyzer.load)
         analyzer.stanza_documents(texts[:2])  # first call: allocations, lazy initialisation

@@ -43,10 +43,16 @@ class Server:
             raise RuntimeError(f"benchmark child failed (exit {self.proc.returncode}):\n{tail}")
         return json.loads(line)
 
-    def ask(self, **cmd) -> dict:
+    def send(self, **cmd) -> None:
         assert self.proc.stdin is not None  # opened with stdin=PIPE
         self.proc.stdin.write(json.dumps(cmd) + "\n")
         self.proc.stdin.flush()
+
+    def receive(self) -> dict:
+        return self._read()
+
+    def ask(self, **cmd) -> dict:
+        self.send(**cmd)
         return self._read()
 
     def close(self) -> None:

@@ -1,8 +1,10 @@
 """The whole benchmark: build the corpora, drive the child processes, collect the results."""
 from __future__ import annotations
 
+import json
 import os
 import platform
+import time
 import shutil
 import tempfile
 from datetime import datetime, timezone
@@ -13,7 +15,7 @@ from .. import defaults
 from .corpus import DEFAULT_SOURCES, build_corpus, finnish_texts, source_texts
 from .passes import quiet_prefect
 from .processes import Server, single_run
-from .startup import SPACY_INSTALL, SPACY_MODEL, cli_run, cold_runs, noop_runs, spacy_available, spacy_passes
+from .startup import SPACY_INSTALL, SPACY_MODEL, cli_run, cold_runs, noop_runs, spacy_available, spacy_pass_child
 from .summary import TARGETS, _median, summarize_throughput, summarize_workers
 
 
@@ -34,6 +36,44 @@ def machine_info(models_dir: str, model: str) -> dict:
     info["model"] = get_analyzer(models_dir, model).model_name  # as recorded in documents.model; not loaded
     info["load_average"] = list(os.getloadavg())
     return info
+
+
+def spacy_beside_analyzer(texts: Sequence[str], work: Path, repeats: int, common: dict, results: dict,
+                          log: Callable[[str], None]) -> dict:
+    """spaCy's model with n_process=2 against the analyzer with two processes of one torch thread each
+    (every other text to each; the wall time from sending both their passes to the later answer):
+    like with like, each using both cores as the pipeline does with `--workers 2`.  Their passes
+    alternate, so a change in background load hits both.  The one-process figure (torch threads 2,
+    `raw_stanza`) is compared too."""
+    texts_file = work / "spacy-texts.json"
+    texts_file.write_text(json.dumps(list(texts), ensure_ascii=False), encoding="utf-8")
+    halves = [Server("raw", {**common, "threads": 1, "part": [k, 2]}, work / f"raw-half-{k}.log") for k in (0, 1)]
+    spacy_rows, analyzer_rows = [], []
+    try:
+        for r in range(repeats):
+            spacy_rows.append(spacy_pass_child(texts_file, 2))
+            t0 = time.perf_counter()
+            for half in halves:
+                half.send(op="pass")
+            tokens = sum(half.receive()["tokens"] for half in halves)
+            analyzer_rows.append({"seconds": time.perf_counter() - t0, "tokens": tokens})
+            log(f"  [{r + 1}/{repeats}] spaCy {spacy_rows[-1]['seconds']:.1f} s, "
+                f"analyzer (2 processes) {analyzer_rows[-1]['seconds']:.1f} s")
+    finally:
+        for half in halves:
+            half.close()
+    spacy_tps = _median([row["tokens"] / row["seconds"] for row in spacy_rows])
+    analyzer_tps = _median([row["tokens"] / row["seconds"] for row in analyzer_rows])
+    row = {"tokens": spacy_rows[-1]["tokens"], "seconds": [round(x["seconds"], 3) for x in spacy_rows],
+           "tokens_per_s": round(spacy_tps, 1), "pipes": spacy_rows[-1]["pipes"], "n_process": 2,
+           "analyzer_two_processes": {"tokens": analyzer_rows[-1]["tokens"], "threads": 1,
+                                      "seconds": [round(x["seconds"], 3) for x in analyzer_rows],
+                                      "tokens_per_s": round(analyzer_tps, 1)},
+           "analyzer_ratio": round(analyzer_tps / spacy_tps, 3),
+           "analyzer_one_process_ratio": round(results["raw_stanza"]["tokens_per_s"] / spacy_tps, 3)}
+    log(f"  spaCy {spacy_tps:.0f} tokens/s; analyzer {analyzer_tps:.0f} tokens/s in 2 processes = "
+        f"{row['analyzer_ratio']} × spaCy ({row['analyzer_one_process_ratio']} × in one process, 2 threads)")
+    return row
 
 
 def run_benchmark(sizes: Sequence[int] = (100, 1000), repeats: int = 3, workers: Sequence[int] = (1, 2),
@@ -116,13 +156,9 @@ def run_benchmark(sizes: Sequence[int] = (100, 1000), repeats: int = 3, workers:
         log(f"  no-op {_median(results['noop_run_s']):.2f} s; cold run {_median(cold):.1f} s "
             f"(≈ {results['cold_run']['overhead_s']:.1f} s beyond the analysis)")
         if spacy_available():
-            log(f"spaCy's Finnish model on the same {n_fi} texts (n_process=2), × {repeats}")
-            rows = spacy_passes(finnish_texts(raw), work, repeats, n_process=2)
-            spacy_tps = _median([r["tokens"] / r["seconds"] for r in rows])
-            results["spacy"] = {"tokens": rows[-1]["tokens"], "seconds": [round(r["seconds"], 3) for r in rows],
-                                "tokens_per_s": round(spacy_tps, 1), "pipes": rows[-1]["pipes"], "n_process": 2,
-                                "analyzer_ratio": round(results["raw_stanza"]["tokens_per_s"] / spacy_tps, 3)}
-            log(f"  spaCy {spacy_tps:.0f} tokens/s; analyzer {results['spacy']['analyzer_ratio']} × spaCy")
+            log(f"spaCy's Finnish model (n_process=2) and the analyzer in 2 processes (1 thread each) "
+                f"on the same {n_fi} texts, alternated, × {repeats}")
+            results["spacy"] = spacy_beside_analyzer(finnish_texts(raw), work, repeats, common, results, log)
         else:
             results["spacy"] = {"missing": f"{SPACY_MODEL} is not installed: {SPACY_INSTALL}"}
             log(f"  skipped: {results['spacy']['missing']}")

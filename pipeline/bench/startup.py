@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
 
 from .processes import _child_env
 
@@ -67,9 +66,3 @@ def spacy_pass_child(texts_file: Path, n_process: int) -> dict:
     if done.returncode != 0:
         raise RuntimeError(f"spaCy pass failed: {done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def spacy_passes(texts: Sequence[str], work: Path, repeats: int, n_process: int) -> list[dict]:
-    texts_file = work / "spacy-texts.json"
-    texts_file.write_text(json.dumps(list(texts), ensure_ascii=False), encoding="utf-8")
-    return [spacy_pass_child(texts_file, n_process) for _ in range(repeats)]

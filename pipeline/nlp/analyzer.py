@@ -18,6 +18,7 @@ from typing import Any, Iterable, Sequence
 
 from ..errors import ConfigError, ModelNotFoundError
 from ..types import Analysis, Sentence, Token
+from .distinct import distinct_lemmas_during, distinct_spellings_during
 from .form_lexicon import FILE_NAME as LEXICON_FILE, SEEN_TAGS_FILE, FormLexicon, load_seen_tags
 from .tag_refiner import FILE_NAME as REFINER_FILE, TaggedWord, TagRefiner
 from .lemmas import (clean_lemma, compound_lemma, compound_lemma_from, is_degenerate_lemma,  # noqa: F401  (re-exported)
@@ -64,11 +65,11 @@ def _fingerprint(directory: Path) -> str:
 
 @lru_cache(maxsize=1)
 def analyzer_code_version() -> str:
-    """Short hash of the analyzer's own code (this module, `lemmas`, `form_lexicon` and `fullform`): the
-    post-processing that turns Stanza's output into an `Analysis` lives there, so stored analyses are redone
+    """Short hash of the analyzer's own code (this module, `lemmas`, `form_lexicon`, `fullform`, `tag_refiner`
+    and `distinct`): the post-processing that turns Stanza's output into an `Analysis` lives there, so stored analyses are redone
     when it changes."""
     digest = hashlib.sha256()
-    for name in ("analyzer.py", "lemmas.py", "form_lexicon.py", "fullform.py", "tag_refiner.py"):
+    for name in ("analyzer.py", "lemmas.py", "form_lexicon.py", "fullform.py", "tag_refiner.py", "distinct.py"):
         path = Path(__file__).with_name(name)
         digest.update(path.read_bytes())
     return digest.hexdigest()[:6]
@@ -381,11 +382,18 @@ class Analyzer:
         if not docs:
             return []
         if not self.lexicon:
-            return nlp(docs)
-        nlp(docs, processors="tokenize,pos")
+            nlp(docs, processors="tokenize")
+            with distinct_spellings_during(nlp):
+                nlp(docs, processors="pos")
+            with distinct_lemmas_during(nlp, docs):
+                return nlp(docs, processors="lemma")
+        nlp(docs, processors="tokenize")
+        with distinct_spellings_during(nlp):
+            nlp(docs, processors="pos")
         self._correct_tags(docs)
         self._skip_decided_words(docs)
-        return nlp(docs, processors="lemma")
+        with distinct_lemmas_during(nlp, docs):
+            return nlp(docs, processors="lemma")
 
     def analyze_many(self, items: Sequence[tuple[str, str]]) -> list[Analysis]:
         """Analyze (doc_id, text) pairs in one bulk call; empty texts get empty analyses."""
