@@ -89,3 +89,26 @@ def test_bench_child_unknown_role_exits_nonzero_naming_it():
                           cwd=Path(__file__).resolve().parents[1])
     assert proc.returncode != 0
     assert "unknown benchmark child role 'nonsense'" in proc.stderr
+
+
+@pytest.mark.model
+def test_raw_analyzer_children_sharing_texts_each_take_every_other_one(tmp_path):
+    # The analyzer's two-process figure beside spaCy's n_process=2: two children split the texts.
+    from pipeline.bench.processes import Server
+
+    texts = [f"Hyvinvointialueen {n}. visio on terve arki.\n" for n in ("ensimmäinen", "toinen", "kolmas")]
+    build_corpus([SourceText(str(i), t) for i, t in enumerate(texts)], 3, tmp_path / "raw")
+    common = {"raw_dir": str(tmp_path / "raw"), "models_dir": str(Path(__file__).resolve().parents[1] / "models"),
+              "model": "auto", "batch_size": 16, "threads": 1}
+    halves = [Server("raw", {**common, "part": [k, 2]}, tmp_path / f"half-{k}.log") for k in (0, 1)]
+    try:
+        assert [half.ready["documents"] for half in halves] == [2, 1]
+        for half in halves:
+            half.send(op="pass")
+        answers = [half.receive() for half in halves]
+    finally:
+        for half in halves:
+            half.close()
+    whole = finnish_texts(tmp_path / "raw")
+    assert len(whole) == 3
+    assert all(answer["tokens"] > 0 for answer in answers)
