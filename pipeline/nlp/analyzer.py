@@ -381,17 +381,12 @@ class Analyzer:
         docs = [stanza.Document([], text=t) for t in texts]
         if not docs:
             return []
-        if not self.lexicon:
-            nlp(docs, processors="tokenize")
-            with distinct_spellings_during(nlp):
-                nlp(docs, processors="pos")
-            with distinct_lemmas_during(nlp, docs):
-                return nlp(docs, processors="lemma")
         nlp(docs, processors="tokenize")
         with distinct_spellings_during(nlp):
             nlp(docs, processors="pos")
-        self._correct_tags(docs)
-        self._skip_decided_words(docs)
+        if self.lexicon:
+            self._correct_tags(docs)
+            self._skip_decided_words(docs)
         with distinct_lemmas_during(nlp, docs):
             return nlp(docs, processors="lemma")
 
