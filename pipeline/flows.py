@@ -27,7 +27,7 @@ from .nlp import analyzer as nlp
 from .defaults import BATCH_SIZE, MAX_BYTES
 from .settings import RunSettings
 from .types import DocumentResult, RawDocument, SourceFile
-from .worker import analyze_and_extract, init_worker
+from .worker import analyze_and_extract, init_worker, limit_malloc_arenas
 
 READ_CHUNK = 64  # files per read task: few tasks, and a retry re-reads little
 # Seconds to wait for the run's own Prefect API server; a first start creates its database.
@@ -259,7 +259,9 @@ def _preload_in_background(settings: RunSettings) -> None:
             if in_process:
                 nlp.get_analyzer(settings.models_dir, settings.model, settings.threads).load()
                 extract.get_extractor()
-            import pandas  # noqa: F401 - the tables' writer and reader import it
+            # The writer needs it even in a first run: pyarrow imports it to check whether the rows
+            # it converts are pandas objects.
+            import pandas  # noqa: F401
 
             from . import report
 
@@ -275,6 +277,7 @@ def run_pipeline(settings: RunSettings) -> dict:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY
 
     settings = preflight(settings)
+    limit_malloc_arenas()  # before the preload thread and the task runner's threads allocate
 
     configured = ingest_strategies.with_options(task_runner=task_runner_for(settings))
     api: contextlib.AbstractContextManager = nullcontext()

@@ -26,6 +26,7 @@ def init_worker(models_dir: str, model_choice: str, threads: int) -> None:
     terminated abruptly") and print a traceback.
     """
     global _INIT_ERROR
+    limit_malloc_arenas()
     # Before torch starts its OpenMP pool: more threads than this worker's share of the cores only contend.
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     try:
@@ -60,6 +61,22 @@ def _glibc():
     except OSError:
         return None
     return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+M_ARENA_MAX = -8  # glibc's mallopt parameter: how many malloc arenas threads may spread over
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """Let this process's threads share `arenas` malloc arenas (glibc; elsewhere nothing).
+
+    glibc gives each thread that allocates under contention an arena of its own, up to eight per
+    core, and memory freed in one is not reused by the others: the flow's batches run in Prefect's
+    threads.  With two arenas the flow process of a 100-document run peaked at 830 MB instead of
+    842-850 MB, as fast.  Arenas made before the call stay; call it before the threads start.
+    """
+    libc = _glibc()
+    if libc is not None and hasattr(libc, "mallopt"):
+        libc.mallopt(M_ARENA_MAX, arenas)
 
 
 def release_freed_memory() -> None:
