@@ -54,9 +54,8 @@ def _classifier():
         ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         ident.set_languages(list(_LANGS))
         # set_languages keeps the model of all 97 languages to restrict again later, which this
-        # module never does: released, a run holds 22 MB less (py3langid 0.4).
-        if getattr(ident, "_full_model", None) is not None:
-            ident._full_model = None
+        # module never does: released, a run holds 22 MB less (py3langid 0.4.0, pinned for it).
+        ident._full_model = None
         _identifier = ident
     return _identifier
 

@@ -74,8 +74,8 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
     threads.  With two arenas the flow process of a 100-document run peaked at 830 MB instead of
     842-850 MB, as fast.  Arenas made before the call stay; call it before the threads start.
     """
-    libc = _glibc()
-    if libc is not None and hasattr(libc, "mallopt"):
+    libc = _glibc()  # glibc or None; every glibc has mallopt
+    if libc is not None:
         libc.mallopt(M_ARENA_MAX, arenas)
 
 
