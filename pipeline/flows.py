@@ -132,24 +132,27 @@ def ingest_strategies(
 
     sources = discover_task(raw_dir, out_dir, follow_links)
     with store.open_run(out_dir, wait_for_lock, settings.reviews, {"model": keys.model, "rules_version": keys.rules}) \
-            as (writer, previous), \
-            _worker_pool(workers, models_dir, model, threads) as pool:
+            as (writer, previous):
         known_languages = previous.languages_by_sha256()
         raws: list[RawDocument] = []
         for chunk in runner.batches(sources, READ_CHUNK):
             raws.extend(read_task(chunk, max_bytes, known_languages))
         readable = sum(1 for r in raws if r.status == "ok")
         progress = _progress(show_progress, readable)
-        work = runner.process_run(
-            raws, previous, writer, keys,
-            submit=lambda docs: analyze_batch_task.submit(docs, models_dir, model, threads, pool),
-            # Built on first use: only documents whose stored analysis is reused under changed rules
-            # are extracted here, and with worker processes this process would otherwise import spaCy
-            # (and, through thinc, torch) for nothing: about 250 MB.
-            extract=lambda analysis: invisible.extract_visible(extract.get_extractor().extract, analysis),
-            batch_size=batch_size,
-            in_flight=batches_in_flight(workers),
-            now=datetime.now(timezone.utc), advance=progress.advance)
+        # The worker processes end with the analysis, before the tables are finished and the report
+        # is rendered: that is the flow process's largest moment, and idle workers held about
+        # 500 MB each through it.
+        with _worker_pool(workers, models_dir, model, threads) as pool:
+            work = runner.process_run(
+                raws, previous, writer, keys,
+                submit=lambda docs: analyze_batch_task.submit(docs, models_dir, model, threads, pool),
+                # Built on first use: only documents whose stored analysis is reused under changed rules
+                # are extracted here, and with worker processes this process would otherwise import spaCy
+                # (and, through thinc, torch) for nothing: about 250 MB.
+                extract=lambda analysis: invisible.extract_visible(extract.get_extractor().extract, analysis),
+                batch_size=batch_size,
+                in_flight=batches_in_flight(workers),
+                now=datetime.now(timezone.utc), advance=progress.advance)
         progress.close()
         analyzed = sum(1 for w in work if w.action == "analyze")
         logger.info("%d files: %d analyzed, %d unchanged", len(raws), analyzed, len(work) - analyzed)

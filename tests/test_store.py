@@ -48,6 +48,18 @@ def test_commit_tables_have_fixed_schema_and_dtypes(tmp_path, publish):
     assert docs.loc[0, "text"][ext.start:ext.end] == ext.text
 
 
+def test_commit_many_documents_tokens_in_row_groups_of_bounded_size_in_order(tmp_path, publish, monkeypatch):
+    # One row group per written document made tables of hundreds of tiny row groups; rows wait
+    # until ROW_GROUP_ROWS have come and are written together, in the order they were added.
+    monkeypatch.setattr(store.writer, "ROW_GROUP_ROWS", 10)
+    publish(tmp_path, [_result(f"d{i:02d}") for i in range(7)])  # 4 tokens each: 28 rows
+    tokens = pq.ParquetFile(tmp_path / "tokens.parquet")
+    assert [tokens.metadata.row_group(i).num_rows for i in range(tokens.metadata.num_row_groups)] == [12, 12, 4]
+    table = store.load(tmp_path)["tokens"]
+    assert list(table["doc_id"]) == [f"d{i:02d}" for i in range(7) for _ in range(4)]
+    assert pq.ParquetFile(tmp_path / "extractions.parquet").metadata.num_row_groups == 1  # 7 rows
+
+
 def test_commit_empty_run_still_writes_every_table_with_schema(tmp_path, publish):
     publish(tmp_path, [_result("x", "rejected")])
     tables = store.load(tmp_path)
