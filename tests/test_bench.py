@@ -112,3 +112,28 @@ def test_raw_analyzer_children_sharing_texts_each_take_every_other_one(tmp_path)
     whole = finnish_texts(tmp_path / "raw")
     assert len(whole) == 3
     assert all(answer["tokens"] > 0 for answer in answers)
+
+
+def test_spacy_missing_model_not_installed_names_pip_extra(monkeypatch):
+    from pipeline.bench import startup
+
+    monkeypatch.setattr(startup, "SPACY_MODEL", "no_such_spacy_model_xyz")
+    reason = startup.spacy_missing()
+    assert reason is not None and "\n" not in reason
+    assert "no_such_spacy_model_xyz is not installed" in reason and "pip install '.[bench]'" in reason
+
+
+def test_spacy_missing_voikko_library_absent_one_line_with_apt_packages(monkeypatch):
+    # The model is installed (the bench extra) but Debian's libvoikko is not: said before any measurement.
+    libvoikko = pytest.importorskip("libvoikko")
+    from pipeline.bench import startup
+
+    monkeypatch.setattr(startup, "SPACY_MODEL", "json")  # a module that is surely installed
+
+    def no_library(language):
+        raise OSError("libvoikko.so.1: cannot open shared object file: No such file or directory")
+
+    monkeypatch.setattr(libvoikko, "Voikko", no_library)
+    reason = startup.spacy_missing()
+    assert reason is not None and "\n" not in reason
+    assert "libvoikko.so.1" in reason and "apt-get install libvoikko1 voikko-fi" in reason

@@ -15,7 +15,7 @@ from .. import defaults
 from .corpus import DEFAULT_SOURCES, build_corpus, finnish_texts, source_texts
 from .passes import quiet_prefect
 from .processes import Server, single_run
-from .startup import SPACY_INSTALL, SPACY_MODEL, cli_run, cold_runs, noop_runs, spacy_available, spacy_pass_child
+from .startup import cli_run, cold_runs, noop_runs, spacy_missing, spacy_pass_child
 from .summary import TARGETS, _median, summarize_throughput, summarize_workers
 
 
@@ -92,6 +92,9 @@ def run_benchmark(sizes: Sequence[int] = (100, 1000), repeats: int = 3, workers:
     # that start is most of a run, so the speed-up is measured on a larger corpus by default.
     n_workers = workers_size or max(n, 300)
     texts = source_texts(sources)
+    spacy_reason = spacy_missing()
+    if spacy_reason:
+        log(f"spaCy's row will be skipped: {spacy_reason}")
     threads = threads_per_worker or defaults.threads_per_worker(1)  # what the pipeline gives torch with workers=1
     results: dict = {"machine": machine_info(models_dir, model),
                      "settings": {"sizes": sizes, "throughput_size": n, "workers_size": n_workers,
@@ -155,13 +158,13 @@ def run_benchmark(sizes: Sequence[int] = (100, 1000), repeats: int = 3, workers:
                                "overhead_s": round(_median(cold) - analysis_s, 3)}
         log(f"  no-op {_median(results['noop_run_s']):.2f} s; cold run {_median(cold):.1f} s "
             f"(≈ {results['cold_run']['overhead_s']:.1f} s beyond the analysis)")
-        if spacy_available():
+        if spacy_reason is None:
             log(f"spaCy's Finnish model (n_process=2) and the analyzer in 2 processes (1 thread each) "
                 f"on the same {n_fi} texts, alternated, × {repeats}")
             results["spacy"] = spacy_beside_analyzer(finnish_texts(raw), work, repeats, common, results, log)
         else:
-            results["spacy"] = {"missing": f"{SPACY_MODEL} is not installed: {SPACY_INSTALL}"}
-            log(f"  skipped: {results['spacy']['missing']}")
+            results["spacy"] = {"missing": spacy_reason}
+            log(f"  skipped: {spacy_reason}")
 
         raw_w = raw
         if n_workers != n:
