@@ -16,7 +16,7 @@ from typing import Optional
 import typer
 
 from .cli_models import models_app
-from .errors import EXIT_SYSTEM_ERROR, Interrupted, PipelineError
+from .errors import EXIT_SYSTEM_ERROR, ConfigError, Interrupted, PipelineError
 from .settings import RunSettings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Finnish wellbeing-county strategy extraction.")
@@ -256,6 +256,9 @@ def bench_cmd(
     threads_per_worker: Optional[int] = typer.Option(None, help="Torch threads per worker, raw Stanza alike (default: cores / workers)."),
     models_dir: Path = typer.Option(Path("models")),
     model: str = typer.Option("auto"),
+    sources: Optional[str] = typer.Option(
+        None, help="Folders of texts the corpus is built from, comma-separated "
+                   "(default: raw_texts,../shared/corpus/dev, those that exist)."),
 ) -> None:
     """Measure Stanza vs whole-pipeline throughput, re-run cost, peak memory and worker speed-up."""
     _quiet_prefect()
@@ -266,7 +269,14 @@ def bench_cmd(
         sizes, repeats = "20,200", 1
     size_list = [int(s) for s in sizes.split(",") if s.strip()]
     worker_list = [int(w) for w in workers.split(",") if w.strip()]
+    from .bench.corpus import DEFAULT_SOURCES
+
+    source_dirs = [Path(d.strip()) for d in sources.split(",") if d.strip()] if sources else list(DEFAULT_SOURCES)
+    missing = [str(d) for d in source_dirs if not d.is_dir()]
+    if sources and missing:  # asked for by name: a typo must not shrink the corpus silently
+        raise ConfigError(f"--sources: no such folder: {', '.join(missing)}")
     results = run_benchmark(size_list, repeats, worker_list, throughput_size, batch_size, models_dir, model,
+                            sources=source_dirs,
                             log=lambda msg: typer.echo(msg, err=True), threads_per_worker=threads_per_worker,
                             workers_size=workers_size if not quick else (workers_size or 40))
     command = "python -m pipeline " + " ".join(sys.argv[1:])

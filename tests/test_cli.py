@@ -181,3 +181,27 @@ def test_models_info_readable_summary_names_model_id_and_json_keeps_card(monkeyp
     monkeypatch.setattr(sys, "argv", ["pipeline", "models", "info", "--json"])
     cli.main()
     assert json_module.loads(capsys.readouterr().out)["name"] == "fi-compact"
+
+
+def test_main_bench_sources_missing_folder_one_line_exit_2_before_measuring(tmp_path, monkeypatch, capsys):
+    import pipeline.bench
+
+    monkeypatch.setattr(pipeline.bench, "run_benchmark", lambda *a, **k: pytest.fail("must fail before measuring"))
+    code, err = _main(monkeypatch, capsys, "bench", "--sources", f"{tmp_path},{tmp_path / 'typo'}")
+    assert code == 2
+    assert err == f"error: --sources: no such folder: {tmp_path / 'typo'}"
+
+
+def test_main_bench_sources_given_corpus_built_from_them_only(tmp_path, monkeypatch, capsys):
+    import pipeline.bench
+
+    seen = {}
+
+    def fake_benchmark(*args, sources, **kwargs):
+        seen["sources"] = list(sources)
+        return {"machine": {}, "settings": {}, "targets": {}}
+
+    monkeypatch.setattr(pipeline.bench, "run_benchmark", fake_benchmark)
+    monkeypatch.setattr(pipeline.bench, "markdown_table", lambda results, command: "table")
+    code, _ = _main(monkeypatch, capsys, "bench", "--sources", str(tmp_path), "--out", str(tmp_path / "r.json"))
+    assert code == 0 and seen["sources"] == [tmp_path]
