@@ -125,15 +125,15 @@ def test_spacy_missing_model_not_installed_names_pip_extra(monkeypatch):
 
 def test_spacy_missing_voikko_library_absent_one_line_with_apt_packages(monkeypatch):
     # The model is installed (the bench extra) but Debian's libvoikko is not: said before any measurement.
-    libvoikko = pytest.importorskip("libvoikko")
-    from pipeline.bench import startup
+    import types
 
-    monkeypatch.setattr(startup, "SPACY_MODEL", "json")  # a module that is surely installed
+    from pipeline.bench import startup
 
     def no_library(language):
         raise OSError("libvoikko.so.1: cannot open shared object file: No such file or directory")
 
-    monkeypatch.setattr(libvoikko, "Voikko", no_library)
+    monkeypatch.setattr(startup, "SPACY_MODEL", "json")  # a module that is surely installed
+    monkeypatch.setitem(sys.modules, "libvoikko", types.SimpleNamespace(Voikko=no_library))
     reason = startup.spacy_missing()
     assert reason is not None and "\n" not in reason
     assert "libvoikko.so.1" in reason and "apt-get install libvoikko1 voikko-fi" in reason
