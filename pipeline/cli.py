@@ -243,6 +243,11 @@ def evaluate_cmd(
         typer.echo(evaluate.format_table(result))
 
 
+def _comma_list(text: str) -> list[str]:
+    """The items of a comma-separated option, stripped, empty ones left out."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
 @app.command("bench")
 def bench_cmd(
     sizes: str = typer.Option("100,1000", help="Corpus sizes (documents) for the memory runs, comma-separated."),
@@ -267,14 +272,16 @@ def bench_cmd(
 
     if quick:
         sizes, repeats = "20,200", 1
-    size_list = [int(s) for s in sizes.split(",") if s.strip()]
-    worker_list = [int(w) for w in workers.split(",") if w.strip()]
+    size_list = [int(s) for s in _comma_list(sizes)]
+    worker_list = [int(w) for w in _comma_list(workers)]
     from .bench.corpus import DEFAULT_SOURCES
 
-    source_dirs = [Path(d.strip()) for d in sources.split(",") if d.strip()] if sources else list(DEFAULT_SOURCES)
-    missing = [str(d) for d in source_dirs if not d.is_dir()]
-    if sources and missing:  # asked for by name: a typo must not shrink the corpus silently
-        raise ConfigError(f"--sources: no such folder: {', '.join(missing)}")
+    source_dirs = list(DEFAULT_SOURCES)  # those that exist
+    if sources:  # asked for by name: a typo must not shrink the corpus silently
+        source_dirs = [Path(d) for d in _comma_list(sources)]
+        missing = [str(d) for d in source_dirs if not d.is_dir()]
+        if missing:
+            raise ConfigError(f"--sources: no such folder: {', '.join(missing)}")
     results = run_benchmark(size_list, repeats, worker_list, throughput_size, batch_size, models_dir, model,
                             sources=source_dirs,
                             log=lambda msg: typer.echo(msg, err=True), threads_per_worker=threads_per_worker,

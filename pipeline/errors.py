@@ -15,6 +15,12 @@ published run stays published.
 from __future__ import annotations
 
 
+def first_line(err: BaseException, limit: int = 200) -> str:
+    """The first line of a third-party exception's message (its type when it has none), at most `limit`
+    characters: the detail a one-line error quotes."""
+    return (str(err).strip().splitlines() or [type(err).__name__])[0][:limit]
+
+
 class PipelineError(Exception):
     """Root of all expected, user-facing errors (one actionable line)."""
 

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..errors import first_line
 from .processes import _child_env
 
 SPACY_MODEL = "spacy_fi_experimental_web_md"
@@ -63,8 +64,8 @@ def spacy_missing() -> str | None:
 
         libvoikko.Voikko("fi").terminate()
     except Exception as err:  # noqa: BLE001 - OSError (no library) or VoikkoException (no dictionary)
-        detail = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
-        return f"{SPACY_MODEL} needs the Voikko library and its Finnish dictionary ({detail}): {VOIKKO_INSTALL}"
+        return (f"{SPACY_MODEL} needs the Voikko library and its Finnish dictionary ({first_line(err, 160)}): "
+                f"{VOIKKO_INSTALL}")
     return None
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from ..errors import ConfigError, ModelNotFoundError
+from ..errors import ConfigError, ModelNotFoundError, first_line
 from ..types import Analysis, Sentence, Token
 from .distinct import distinct_lemmas_during, distinct_spellings_during
 from .form_lexicon import FILE_NAME as LEXICON_FILE, SEEN_TAGS_FILE, FormLexicon, load_seen_tags
@@ -355,7 +355,7 @@ class Analyzer:
                         logging_level="WARN",
                     )
             except Exception as err:  # a truncated or damaged file: one line, not torch's traceback
-                detail = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+                detail = first_line(err)
                 raise ModelNotFoundError(
                     f"cannot load the model in {self.model.directory} ({type(err).__name__}: {detail}); "
                     f"its files may be truncated or damaged: reinstall it (`{DOWNLOAD_COMMAND}` or "
